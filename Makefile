@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# khttpd: build the module, the userspace tools and the tests, and run them.
+#
+#   make            build everything (installs build dependencies first)
+#   make check      all tests: host unit tests, checkpatch, guest selftests
+#   make run        boot a guest, load khttpd, show it answering
+#   make shell      interactive guest shell with khttpd loaded
+#
+# KDIR may point at another kernel tree; BUILD is where outputs go.
+
+BUILD	?= $(CURDIR)/build
+KVER	?= $(shell scripts/kver.sh)
+KDIR	?= /usr/src/linux-headers-$(KVER)
+KSRC_TAR ?= /usr/src/linux-source-6.12.tar.xz
+
+CC	?= gcc
+CFLAGS	?= -O2 -g
+WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	   -Wno-sign-compare -Wno-clobbered -Wno-format-truncation
+KSELFTEST := $(BUILD)/ksrc/tools/testing/selftests
+CHECKPATCH := $(BUILD)/ksrc/scripts/checkpatch.pl
+
+ENGINE_SRC := kmod/http.c kmod/http_resp.c
+ENGINE_HDR := kmod/http.h kmod/http_shim.h
+
+SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,\
+		$(wildcard selftests/*_test.c))
+UNITTESTS := $(patsubst selftests/unit/%.c,$(BUILD)/unit/%,\
+		$(wildcard selftests/unit/*_test.c))
+
+export BUILD
+
+.PHONY: all deps module selftests unittests check run shell checkpatch clean
+
+all: module selftests unittests
+
+deps:
+	@scripts/deps.sh
+
+# The module is built in the source tree (Kbuild's M=), then copied to
+# $(BUILD)/kmod where the guest image picks it up.
+module: deps
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@install -D -m 644 khttpd.ko $(BUILD)/kmod/khttpd.ko
+
+# kselftest_harness.h and checkpatch.pl come from the kernel source package
+# of our target, extracted at build time (never committed).
+$(BUILD)/ksrc/.stamp: | deps
+	@mkdir -p $(BUILD)/ksrc
+	@echo "  EXTRACT kselftest headers, checkpatch from $(KSRC_TAR)"
+	@tar -xJf $(KSRC_TAR) -C $(BUILD)/ksrc --strip-components=1 \
+		--wildcards '*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h' \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	@touch $@
+
+selftests: $(SELFTESTS)
+
+# Guest binaries are static: the guest has busybox and little else.
+$(BUILD)/selftests/%: selftests/%.c selftests/khttpd_util.h $(BUILD)/ksrc/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -static -I$(KSELFTEST) -Iselftests -Iuapi \
+		-o $@ $< -lpthread
+
+unittests: $(UNITTESTS)
+
+$(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I$(KSELFTEST) -Ikmod \
+		-o $@ $< $(ENGINE_SRC)
+
+check: all
+	@scripts/check.sh
+
+checkpatch: $(BUILD)/ksrc/.stamp
+	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \
+		kmod/*.c kmod/*.h $(wildcard uapi/linux/*.h)
+
+run: all
+	scripts/vm --smp 2 -- /khttpd/scripts/demo.sh
+
+shell: all
+	scripts/vm --smp 2 -i -- /khttpd/scripts/shell.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf $(BUILD)

@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One client connection: its socket callbacks and its I/O.
+ *
+ * The callbacks run in softirq on whatever CPU the packet arrived on.  They
+ * never touch connection state: they put the connection on its worker's
+ * ready list (once: the QUEUED bit) and wake the worker.  The worker's
+ * thread does all reading, parsing and sending, nonblocking and within a
+ * budget, so one busy client cannot starve the others on that CPU.
+ *
+ * Receiving goes into the worker's scratch buffer and requests are answered
+ * straight from it; only bytes of an incomplete request are copied into a
+ * buffer of the connection's own, so an idle connection holds no buffer.
+ *
+ * Sending: each answer is a range of a stored entry (pages) preceded by its
+ * status line, Date and Connection fields, written into a page of the
+ * connection's (the arena).  Small answers are copied whole into the arena.
+ * Everything queued goes out in one sendmsg of page vectors, by reference
+ * (MSG_SPLICE_PAGES) unless zero-copy is off; TCP copies instead when the
+ * route cannot take page fragments.  An arena page is reused only once no
+ * skb holds it (its refcount is ours alone), since spliced bytes must not
+ * change until acknowledged.
+ */
+#include <linux/bvec.h>
+#include <linux/mm.h>
+#include <linux/net.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "khttpd.h"
+
+/* Steps (a send and a receive) per wakeup before others get a turn. */
+#define KHTTPD_CONN_BUDGET	16
+/* Answers up to this size are copied whole into the arena. */
+#define KHTTPD_COPY_MAX		1024
+/* Page pieces per sendmsg. */
+#define KHTTPD_BVECS		64
+
+static struct kmem_cache *khttpd_conn_cache;
+static atomic_t khttpd_conn_count = ATOMIC_INIT(0);
+
+bool khttpd_conn_admit(void)
+{
+	if (atomic_inc_return(&khttpd_conn_count) <=
+	    READ_ONCE(khttpd_cfg.max_conns))
+		return true;
+	atomic_dec(&khttpd_conn_count);
+	return false;
+}
+
+void khttpd_conn_queue(struct khttpd_conn *c)
+{
+	struct khttpd_worker *w = c->worker;
+
+	if (test_and_set_bit(KHTTPD_CONN_QUEUED, &c->flags))
+		return;
+	refcount_inc(&c->ref);
+	/* Only the add that makes the list non-empty needs to wake. */
+	if (llist_add(&c->ready_node, &w->ready))
+		wake_up_process(w->task);
+}
+
+/*
+ * The three callbacks share one shape: sk_user_data is only non-NULL while
+ * the connection is alive and its callbacks are installed, and it is
+ * cleared under the write side of sk_callback_lock before the connection
+ * can go away, so holding the read side pins the connection.
+ */
+static void khttpd_conn_data_ready(struct sock *sk)
+{
+	struct khttpd_conn *c;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	c = sk->sk_user_data;
+	if (c) {
+		khttpd_conn_queue(c);
+		c->saved_data_ready(sk);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void khttpd_conn_write_space(struct sock *sk)
+{
+	struct khttpd_conn *c;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	c = sk->sk_user_data;
+	if (c) {
+		if (READ_ONCE(c->tx_count))
+			khttpd_conn_queue(c);
+		c->saved_write_space(sk);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void khttpd_conn_state_change(struct sock *sk)
+{
+	struct khttpd_conn *c;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	c = sk->sk_user_data;
+	if (c) {
+		khttpd_conn_queue(c);
+		c->saved_state_change(sk);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+struct khttpd_conn *khttpd_conn_create(struct khttpd_worker *w,
+				       struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct khttpd_conn *c;
+
+	c = kmem_cache_zalloc(khttpd_conn_cache, GFP_KERNEL);
+	if (!c)
+		return NULL;
+	c->worker = w;
+	c->sock = sock;
+	refcount_set(&c->ref, 1);
+	list_add(&c->node, &w->conns);
+	w->nr_conns++;
+	INIT_LIST_HEAD(&c->tnode);
+	c->tclass = KHTTPD_T_NONE;
+	khttpd_worker_set_timer(w, c, KHTTPD_T_HEADER, true);
+
+	/* Responses go out whole; never hold a small one back. */
+	tcp_sock_set_nodelay(sk);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	/*
+	 * A child socket is a clone of the listener and so inherited the
+	 * listener's data_ready, which is ours: chain to what the listener
+	 * had before it instead.
+	 */
+	if (sk->sk_data_ready == khttpd_listen_data_ready)
+		c->saved_data_ready = w->listen_data_ready;
+	else
+		c->saved_data_ready = sk->sk_data_ready;
+	c->saved_write_space = sk->sk_write_space;
+	c->saved_state_change = sk->sk_state_change;
+	sk->sk_user_data = c;
+	sk->sk_data_ready = khttpd_conn_data_ready;
+	sk->sk_write_space = khttpd_conn_write_space;
+	sk->sk_state_change = khttpd_conn_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	/* The request may have arrived before the callbacks were in place. */
+	khttpd_conn_queue(c);
+	return c;
+}
+
+void khttpd_conn_put(struct khttpd_conn *c)
+{
+	if (!refcount_dec_and_test(&c->ref))
+		return;
+	kmem_cache_free(khttpd_conn_cache, c);
+}
+
+static void khttpd_tx_release(struct khttpd_tx *t)
+{
+	if (t->entry)
+		khttpd_entry_put(t->entry);
+	if (t->page)
+		put_page(t->page);
+	t->entry = NULL;
+	t->page = NULL;
+}
+
+/*
+ * Close the connection: @abort resets it (SO_LINGER 0), for a client that
+ * stopped reading, whose unsent data would otherwise linger in the kernel.
+ */
+void khttpd_conn_close(struct khttpd_conn *c, bool abort)
+{
+	struct sock *sk = c->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = NULL;
+	sk->sk_data_ready = c->saved_data_ready;
+	sk->sk_write_space = c->saved_write_space;
+	sk->sk_state_change = c->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	if (abort)
+		sock_no_linger(sk);
+	sock_release(c->sock);
+	c->sock = NULL;
+
+	while (c->tx_count) {
+		khttpd_tx_release(&c->tx[c->tx_head]);
+		c->tx_head = (c->tx_head + 1) % KHTTPD_TX_SLOTS;
+		c->tx_count--;
+	}
+	if (c->arena)
+		put_page(c->arena);
+	c->arena = NULL;
+	kfree(c->rx);
+	c->rx = NULL;
+	list_del_init(&c->tnode);
+	list_del(&c->node);
+	c->worker->nr_conns--;
+	atomic_dec(&khttpd_conn_count);
+	khttpd_conn_put(c);
+}
+
+static struct khttpd_tx *khttpd_tx_tail(struct khttpd_conn *c)
+{
+	return &c->tx[(c->tx_head + c->tx_count) % KHTTPD_TX_SLOTS];
+}
+
+/*
+ * Room for @max bytes in the arena.  The bytes become a tx range once
+ * khttpd_arena_commit() says how many were written.
+ */
+static char *khttpd_arena_reserve(struct khttpd_conn *c, unsigned int max)
+{
+	if (c->arena && c->arena_off + max > PAGE_SIZE) {
+		if (page_ref_count(c->arena) == 1) {
+			c->arena_off = 0;	/* nobody else sees it: reuse */
+		} else {
+			put_page(c->arena);
+			c->arena = NULL;
+		}
+	}
+	if (!c->arena) {
+		c->arena = alloc_page(GFP_KERNEL);
+		if (!c->arena)
+			return NULL;
+		c->arena_off = 0;
+	}
+	return page_address(c->arena) + c->arena_off;
+}
+
+static void khttpd_arena_commit(struct khttpd_conn *c, unsigned int len)
+{
+	struct khttpd_tx *t = khttpd_tx_tail(c);
+
+	get_page(c->arena);
+	t->entry = NULL;
+	t->page = c->arena;
+	t->off = c->arena_off;
+	t->len = len;
+	c->arena_off += len;
+	WRITE_ONCE(c->tx_count, c->tx_count + 1);
+}
+
+/*
+ * Queue the answer to one request (@req, or the refusal @parse_status).
+ * Needs two free tx slots.  Returns false only when out of memory.
+ */
+static bool khttpd_conn_answer(struct khttpd_conn *c,
+			       const struct khttpd_request *req,
+			       int parse_status)
+{
+	struct khttpd_entry *e = NULL;
+	struct khttpd_answer a;
+	struct khttpd_tx *t;
+	u64 off, len;
+	size_t n;
+	bool copy;
+	char *p;
+
+	if (!parse_status && (req->method == KHTTPD_METHOD_GET ||
+			      req->method == KHTTPD_METHOD_HEAD))
+		e = khttpd_store_get(req->path, req->path_len);
+	khttpd_http_answer(req, parse_status, e ? &e->res : NULL, &a);
+	if (a.error) {
+		if (e)
+			khttpd_entry_put(e);
+		e = khttpd_store_error(a.status);
+	}
+	switch (a.part) {
+	case KHTTPD_PART_NM:
+		off = 0;
+		len = e->nm_len;
+		break;
+	case KHTTPD_PART_HEADERS:
+		off = e->nm_len;
+		len = e->fields_len;
+		break;
+	default:
+		off = e->nm_len;
+		len = e->fields_len + e->body_len;
+		break;
+	}
+
+	copy = len <= KHTTPD_COPY_MAX;
+	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0));
+	if (!p) {
+		khttpd_entry_put(e);
+		return false;
+	}
+	n = khttpd_http_head(p, KHTTPD_HEAD_MAX, a.status,
+			     parse_status ? 11 : req->version, a.keep_alive,
+			     khttpd_worker_date(c->worker));
+	if (WARN_ON_ONCE(!n)) {
+		/* KHTTPD_HEAD_MAX is too small: a bug, caught by unit tests */
+		khttpd_entry_put(e);
+		return false;
+	}
+	if (copy) {
+		khttpd_entry_copy(e, off, p + n, len);
+		khttpd_arena_commit(c, n + len);
+		khttpd_entry_put(e);
+	} else {
+		khttpd_arena_commit(c, n);
+		t = khttpd_tx_tail(c);
+		t->entry = e;
+		t->page = NULL;
+		t->off = off;
+		t->len = len;
+		WRITE_ONCE(c->tx_count, c->tx_count + 1);
+	}
+	if (!a.keep_alive)
+		c->closing = true;
+	c->served = true;
+	return true;
+}
+
+/*
+ * Answer the whole requests at the start of @buf, in order, while there is
+ * room to queue answers.  Returns the bytes consumed, or -ENOMEM.
+ */
+static long khttpd_conn_consume(struct khttpd_conn *c, char *buf, size_t len,
+				bool *answered)
+{
+	struct khttpd_limits lim = khttpd_cfg.limits;
+	struct khttpd_request req;
+	size_t done = 0, used;
+	int ret;
+
+	while (done < len && !c->closing &&
+	       c->tx_count + 2 <= KHTTPD_TX_SLOTS) {
+		ret = khttpd_http_parse(&c->parser, buf + done, len - done,
+					&lim, &req, &used);
+		done += used;
+		if (ret == KHTTPD_PARSE_MORE)
+			break;
+		if (!khttpd_conn_answer(c, &req, ret < 0 ? -ret : 0))
+			return -ENOMEM;
+		*answered = true;
+		if (ret < 0)
+			return len;	/* nothing after a refusal counts */
+	}
+	return done;
+}
+
+/* Keep @len unconsumed bytes of the scratch buffer for the next receive. */
+static int khttpd_conn_stash(struct khttpd_conn *c, const char *src,
+			     size_t len)
+{
+	size_t cap = max_t(size_t, roundup_pow_of_two(len), 1024);
+
+	c->rx = kmalloc(min_t(size_t, cap, KHTTPD_RX_MAX), GFP_KERNEL);
+	if (!c->rx)
+		return -ENOMEM;
+	c->rx_cap = min_t(size_t, cap, KHTTPD_RX_MAX);
+	memcpy(c->rx, src, len);
+	c->rx_len = len;
+	return 0;
+}
+
+/*
+ * Receive once.  Into the connection's buffer if it holds part of a
+ * request, else into the worker's scratch buffer, answering from there.
+ * Returns the bytes received, 0 on EOF, or -errno.
+ */
+static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec v;
+	long n;
+	int ret;
+
+	if (c->rx_len) {
+		if (c->rx_len == c->rx_cap) {
+			size_t cap = min_t(size_t, c->rx_cap * 2, KHTTPD_RX_MAX);
+			char *rx;
+
+			/* the parser refuses heads long before this */
+			if (cap == c->rx_cap)
+				return -E2BIG;
+			rx = krealloc(c->rx, cap, GFP_KERNEL);
+			if (!rx)
+				return -ENOMEM;
+			c->rx = rx;
+			c->rx_cap = cap;
+		}
+		v.iov_base = c->rx + c->rx_len;
+		v.iov_len = c->rx_cap - c->rx_len;
+	} else {
+		v.iov_base = c->worker->scratch;
+		v.iov_len = KHTTPD_SCRATCH_SIZE;
+	}
+	ret = kernel_recvmsg(c->sock, &msg, &v, 1, v.iov_len, MSG_DONTWAIT);
+	if (ret <= 0 || c->lingering)
+		return ret;
+	if (c->rx_len) {
+		c->rx_len += ret;
+		return ret;
+	}
+	n = khttpd_conn_consume(c, c->worker->scratch, ret, answered);
+	if (n < 0)
+		return n;
+	if (n < ret && khttpd_conn_stash(c, c->worker->scratch + n, ret - n))
+		return -ENOMEM;
+	return ret;
+}
+
+/* Drop @sent bytes from the front of the tx queue. */
+static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
+{
+	while (sent) {
+		struct khttpd_tx *t = &c->tx[c->tx_head];
+
+		if (sent < t->len) {
+			t->off += sent;
+			t->len -= sent;
+			return;
+		}
+		sent -= t->len;
+		khttpd_tx_release(t);
+		c->tx_head = (c->tx_head + 1) % KHTTPD_TX_SLOTS;
+		WRITE_ONCE(c->tx_count, c->tx_count - 1);
+	}
+}
+
+/*
+ * Send what is queued.  Returns 0 when everything went, -EAGAIN when the
+ * socket is full (tcp_sendmsg has then set SOCK_NOSPACE, so write_space
+ * will requeue us), or another error.  *@progress is set if bytes went.
+ */
+static int khttpd_conn_flush(struct khttpd_conn *c, bool *progress)
+{
+	struct bio_vec bv[KHTTPD_BVECS];
+
+	while (c->tx_count) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+		size_t total = 0, pending = 0;
+		unsigned int i, n = 0;
+		int ret;
+
+		for (i = 0; i < c->tx_count; i++) {
+			struct khttpd_tx *t;
+
+			t = &c->tx[(c->tx_head + i) % KHTTPD_TX_SLOTS];
+			pending += t->len;
+			if (n == KHTTPD_BVECS)
+				continue;
+			if (t->entry) {
+				n += khttpd_entry_bvecs(t->entry, t->off, t->len,
+							bv + n, KHTTPD_BVECS - n,
+							&total);
+			} else {
+				bvec_set_page(&bv[n++], t->page, t->len, t->off);
+				total += t->len;
+			}
+		}
+		if (READ_ONCE(khttpd_cfg.zerocopy))
+			msg.msg_flags |= MSG_SPLICE_PAGES;
+		if (total < pending)
+			msg.msg_flags |= MSG_MORE;	/* the rest follows now */
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, total);
+		ret = sock_sendmsg(c->sock, &msg);
+		if (ret < 0)
+			return ret;
+		*progress = true;
+		khttpd_conn_advance(c, ret);
+	}
+	return 0;
+}
+
+/*
+ * All answers are out and the connection is to close.  If the client sent
+ * more than we read, closing now would send a RST that can destroy the
+ * answer in flight at the client, so shut the write side and discard input
+ * until the client closes or the idle timeout ("lingering close").
+ */
+static bool khttpd_conn_finish(struct khttpd_conn *c)
+{
+	c->closing = false;
+	if (skb_queue_empty_lockless(&c->sock->sk->sk_receive_queue))
+		return true;
+	kernel_sock_shutdown(c->sock, SHUT_WR);
+	c->lingering = true;
+	khttpd_worker_set_timer(c->worker, c, KHTTPD_T_IDLE, true);
+	return false;
+}
+
+/* After a wakeup's work: which timeout now runs for this connection. */
+static void khttpd_conn_rearm(struct khttpd_conn *c, bool answered)
+{
+	struct khttpd_worker *w = c->worker;
+
+	if (c->lingering)
+		return;
+	if (c->rx_len || c->parser.scanned || c->parser.body_left ||
+	    !c->served)
+		/*
+		 * A request is arriving (or the first one is awaited): its
+		 * clock started with it and is not reset by more bytes.
+		 */
+		khttpd_worker_set_timer(w, c, KHTTPD_T_HEADER, answered);
+	else
+		khttpd_worker_set_timer(w, c, KHTTPD_T_IDLE, true);
+}
+
+void khttpd_conn_process(struct khttpd_conn *c)
+{
+	bool answered = false, sent = false;
+	int budget = KHTTPD_CONN_BUDGET;
+	long n;
+	int ret;
+
+	if (!c->sock)
+		return;		/* closed while it was queued */
+
+	while (budget-- > 0) {
+		ret = khttpd_conn_flush(c, &sent);
+		if (ret == -EAGAIN) {
+			khttpd_worker_set_timer(c->worker, c, KHTTPD_T_SEND,
+						sent);
+			return;
+		}
+		if (ret)
+			goto close;
+		if (c->closing && khttpd_conn_finish(c))
+			goto close;
+
+		if (c->lingering) {
+			ret = khttpd_conn_recv(c, &answered);
+			if (ret == -EAGAIN)
+				return;
+			if (ret <= 0)
+				goto close;
+			continue;
+		}
+
+		if (c->rx_len) {
+			n = khttpd_conn_consume(c, c->rx, c->rx_len, &answered);
+			if (n < 0)
+				goto close;
+			c->rx_len -= n;
+			memmove(c->rx, c->rx + n, c->rx_len);
+			if (!c->rx_len) {
+				kfree(c->rx);
+				c->rx = NULL;
+			}
+			if (c->tx_count)
+				continue;
+		}
+		if (c->peer_closed)
+			goto close;	/* every whole request is answered */
+
+		ret = khttpd_conn_recv(c, &answered);
+		if (ret == -EAGAIN) {
+			khttpd_conn_rearm(c, answered);
+			return;
+		}
+		if (ret < 0)
+			goto close;
+		if (ret == 0)
+			c->peer_closed = true;
+	}
+	/* Out of budget with work left: go to the back of the line. */
+	khttpd_conn_rearm(c, answered);
+	khttpd_conn_queue(c);
+	return;
+close:
+	khttpd_conn_close(c, false);
+}
+
+/*
+ * Over max_conns: answer 503 and close, without a connection structure.
+ * Whatever the client already sent is read first, so that closing does not
+ * turn into a reset that could destroy the answer.
+ */
+void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct khttpd_entry *e = khttpd_store_error(503);
+	struct kvec v = { .iov_base = w->scratch };
+	size_t n;
+
+	n = khttpd_http_head(w->scratch, KHTTPD_HEAD_MAX, 503, 11, false,
+			     khttpd_worker_date(w));
+	khttpd_entry_copy(e, 0, w->scratch + n, e->fields_len + e->body_len);
+	v.iov_len = n + e->fields_len + e->body_len;
+	khttpd_entry_put(e);
+	kernel_sendmsg(sock, &msg, &v, 1, v.iov_len);
+
+	for (n = 0; n < 4; n++) {
+		v.iov_len = KHTTPD_SCRATCH_SIZE;
+		if (kernel_recvmsg(sock, &msg, &v, 1, v.iov_len,
+				   MSG_DONTWAIT) <= 0)
+			break;
+	}
+	sock_release(sock);
+}
+
+int khttpd_conn_init(void)
+{
+	khttpd_conn_cache = KMEM_CACHE(khttpd_conn, 0);
+	return khttpd_conn_cache ? 0 : -ENOMEM;
+}
+
+void khttpd_conn_exit(void)
+{
+	kmem_cache_destroy(khttpd_conn_cache);
+}

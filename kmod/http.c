@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Request parsing for khttpd (RFC 9112 message syntax, RFC 9110 semantics).
+ *
+ * Choices where the RFCs leave one:
+ * - Only CRLF ends a line.  RFC 9112 section 2.2 lets a recipient accept a
+ *   bare LF, but a server that does so behind a proxy that does not will
+ *   disagree with it about where a request ends: that is how requests are
+ *   smuggled.  A bare LF, or a CR not followed by LF, is answered with 400.
+ * - Empty lines before a request line are skipped (section 2.2), each
+ *   within the request line's limit.
+ * - A request with Transfer-Encoding is refused: 400 if it also has a
+ *   Content-Length (section 6.3: a smuggling attempt), else 501; a static
+ *   server has no use for chunked request bodies.
+ * - Content-Length must be one decimal number; several field lines must
+ *   agree, a list ("5, 5") is refused.
+ * - The target is percent-decoded, then dot segments are removed: a path
+ *   that climbs above "/", an invalid escape, or a decoded NUL or control
+ *   character is refused.  The query does not take part in the lookup.
+ */
+#include "http.h"
+
+static bool khttpd_is_tchar(unsigned char c)
+{
+	/* token characters of RFC 9110 section 5.6.2 */
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c && memchr("!#$%&'*+-.^_`|~", c, 15) != NULL;
+}
+
+static unsigned char khttpd_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* Case-insensitive comparison of @a (@alen bytes) with lowercase @lit. */
+static bool khttpd_ieq(const char *a, size_t alen, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; i < alen; i++)
+		if (!lit[i] || khttpd_lower(a[i]) != (unsigned char)lit[i])
+			return false;
+	return lit[alen] == '\0';
+}
+
+static bool khttpd_is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int khttpd_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = khttpd_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int khttpd_parse_method(const char *m, size_t len)
+{
+	static const char *const others[] = {
+		"POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+		"PATCH",
+	};
+	size_t i;
+
+	if (len == 3 && !memcmp(m, "GET", 3))
+		return KHTTPD_METHOD_GET;
+	if (len == 4 && !memcmp(m, "HEAD", 4))
+		return KHTTPD_METHOD_HEAD;
+	for (i = 0; i < ARRAY_SIZE(others); i++)
+		if (strlen(others[i]) == len && !memcmp(m, others[i], len))
+			return KHTTPD_METHOD_OTHER;
+	return KHTTPD_METHOD_UNKNOWN;
+}
+
+/*
+ * Turn the path part of a target (@t, @len bytes, starting with '/') into
+ * the lookup key, in place: percent-decode, then remove dot segments
+ * (RFC 3986 section 5.2.4).  Returns the new length, or 0 if refused.
+ */
+static u32 khttpd_normalize_path(char *t, u32 len)
+{
+	u32 r, w, e;
+
+	for (r = w = 0; r < len; r++, w++) {
+		unsigned char c = t[r];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (len - r < 3)
+				return 0;
+			hi = khttpd_hex(t[r + 1]);
+			lo = khttpd_hex(t[r + 2]);
+			if (hi < 0 || lo < 0)
+				return 0;
+			c = hi << 4 | lo;
+			r += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+		t[w] = c;
+	}
+	len = w;
+
+	/* Each pass takes the segment "/seg" at r; w only trails r. */
+	for (r = w = 0; r < len; r = e) {
+		u32 s = r + 1, seg;
+		bool last;
+
+		for (e = s; e < len && t[e] != '/'; e++)
+			;
+		seg = e - s;
+		last = e == len;
+		if (seg == 1 && t[s] == '.') {
+			if (last)
+				t[w++] = '/';
+		} else if (seg == 2 && t[s] == '.' && t[s + 1] == '.') {
+			if (!w)
+				return 0;	/* would climb above "/" */
+			do
+				w--;
+			while (w && t[w] != '/');
+			if (last)
+				t[w++] = '/';
+		} else {
+			memmove(t + w, t + r, seg + 1);
+			w += seg + 1;
+		}
+	}
+	if (!w)
+		t[w++] = '/';
+	return w;
+}
+
+/* request-target of a GET or HEAD: origin-form or absolute-form */
+static int khttpd_parse_target(char *t, u32 len, struct khttpd_request *req)
+{
+	char *q;
+
+	if (memchr(t, '#', len))
+		return -400;
+	if (t[0] != '/') {
+		u32 skip;
+
+		/* absolute-form: http(s)://authority[/path][?query] */
+		if (len > 7 && khttpd_ieq(t, 7, "http://"))
+			skip = 7;
+		else if (len > 8 && khttpd_ieq(t, 8, "https://"))
+			skip = 8;
+		else
+			return -400;
+		t += skip;
+		len -= skip;
+		for (skip = 0; skip < len && t[skip] != '/' && t[skip] != '?';
+		     skip++)
+			;
+		if (!skip)
+			return -400;	/* empty authority */
+		if (skip == len || t[skip] == '?') {
+			/* no path: it is "/"; the authority's last byte */
+			t += skip - 1;
+			*t = '/';
+			len = 1;
+		} else {
+			t += skip;
+			len -= skip;
+		}
+	}
+	q = memchr(t, '?', len);
+	if (q)
+		len = q - t;
+	req->path = t;
+	req->path_len = khttpd_normalize_path(t, len);
+	return req->path_len ? 0 : -400;
+}
+
+/* request-line = method SP request-target SP HTTP-version */
+static int khttpd_parse_request_line(char *p, char *eol,
+				     struct khttpd_request *req)
+{
+	char *m = p, *t, *v;
+
+	while (p < eol && khttpd_is_tchar(*p))
+		p++;
+	if (p == m || p == eol || *p != ' ')
+		return -400;
+	req->method = khttpd_parse_method(m, p - m);
+
+	t = ++p;
+	while (p < eol && *p > 0x20 && *p < 0x7f)
+		p++;
+	if (p == t || p == eol || *p != ' ')
+		return -400;
+
+	v = p + 1;
+	if (eol - v != 8 || memcmp(v, "HTTP/", 5) ||
+	    v[5] < '0' || v[5] > '9' || v[6] != '.' ||
+	    v[7] < '0' || v[7] > '9')
+		return -400;
+	if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+		return -505;
+	req->version = 10 + (v[7] - '0');
+
+	if (req->method == KHTTPD_METHOD_GET ||
+	    req->method == KHTTPD_METHOD_HEAD)
+		return khttpd_parse_target(t, p - t, req);
+	return 0;
+}
+
+/* Connection = #connection-option */
+static void khttpd_parse_connection(const char *v, const char *end,
+				    bool *close, bool *keep)
+{
+	while (v < end) {
+		const char *tok, *tend;
+
+		while (v < end && (khttpd_is_ows(*v) || *v == ','))
+			v++;
+		tok = v;
+		while (v < end && *v != ',')
+			v++;
+		tend = v;
+		while (tend > tok && khttpd_is_ows(tend[-1]))
+			tend--;
+		if (khttpd_ieq(tok, tend - tok, "close"))
+			*close = true;
+		else if (khttpd_ieq(tok, tend - tok, "keep-alive"))
+			*keep = true;
+	}
+}
+
+/* Content-Length = 1*DIGIT; refuse anything else, and absurd sizes. */
+static bool khttpd_parse_length(const char *v, const char *end, u64 *out)
+{
+	u64 n = 0;
+
+	if (v == end)
+		return false;
+	for (; v < end; v++) {
+		if (*v < '0' || *v > '9' || n > (1ULL << 53))
+			return false;
+		n = n * 10 + (*v - '0');
+	}
+	*out = n;
+	return true;
+}
+
+struct khttpd_fields {
+	unsigned int hosts;
+	bool close, keep, te, has_cl;
+	u64 cl;
+};
+
+static int khttpd_parse_field(char *name, char *eol, struct khttpd_fields *f,
+			      struct khttpd_request *req)
+{
+	char *colon = name, *v, *vend, *c;
+	u64 cl;
+
+	/* field-name is a token: obs-fold and "name :" fail here */
+	while (colon < eol && khttpd_is_tchar(*colon))
+		colon++;
+	if (colon == name || colon == eol || *colon != ':')
+		return -400;
+	v = colon + 1;
+	while (v < eol && khttpd_is_ows(*v))
+		v++;
+	vend = eol;
+	while (vend > v && khttpd_is_ows(vend[-1]))
+		vend--;
+	/* field-vchar, SP and HTAB only: CR, LF, NUL and other CTLs fail */
+	for (c = v; c < vend; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+			return -400;
+
+	switch (colon - name) {
+	case 4:
+		if (khttpd_ieq(name, 4, "host"))
+			f->hosts++;
+		break;
+	case 10:
+		if (khttpd_ieq(name, 10, "connection"))
+			khttpd_parse_connection(v, vend, &f->close, &f->keep);
+		break;
+	case 13:
+		if (khttpd_ieq(name, 13, "if-none-match")) {
+			if (req->n_inm < KHTTPD_MAX_INM) {
+				req->inm[req->n_inm] = v;
+				req->inm_len[req->n_inm] = vend - v;
+			}
+			if (req->n_inm < 255)
+				req->n_inm++;
+		}
+		break;
+	case 14:
+		if (khttpd_ieq(name, 14, "content-length")) {
+			if (!khttpd_parse_length(v, vend, &cl) ||
+			    (f->has_cl && cl != f->cl))
+				return -400;
+			f->has_cl = true;
+			f->cl = cl;
+		}
+		break;
+	case 17:
+		if (khttpd_ieq(name, 17, "transfer-encoding"))
+			f->te = true;
+		else if (khttpd_ieq(name, 17, "if-modified-since") &&
+			 !req->ims) {
+			req->ims = v;
+			req->ims_len = vend - v;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* Parse a complete head: request line at @buf, fields up to @end. */
+static int khttpd_parse_head(struct khttpd_parser *p, char *buf, char *end,
+			     const struct khttpd_limits *lim,
+			     struct khttpd_request *req)
+{
+	struct khttpd_fields f = { 0 };
+	char *line = buf + p->line_end;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	ret = khttpd_parse_request_line(buf, buf + p->line_end - 2, req);
+	if (ret)
+		return ret;
+
+	while (line < end) {
+		char *eol = memchr(line, '\n', end - line) - 1;
+
+		ret = khttpd_parse_field(line, eol, &f, req);
+		if (ret)
+			return ret;
+		line = eol + 2;
+	}
+
+	if (f.te)
+		return f.has_cl ? -400 : -501;
+	if (f.hosts > 1 || (req->version == 11 && f.hosts != 1))
+		return -400;
+	if (f.cl > lim->max_body)
+		return -413;
+	req->body_len = f.cl;
+	req->keep_alive = !f.close && (req->version == 11 || f.keep);
+	return 0;
+}
+
+int khttpd_http_parse(struct khttpd_parser *p, char *buf, size_t len,
+		      const struct khttpd_limits *lim,
+		      struct khttpd_request *req, size_t *used)
+{
+	size_t pos, eol, head;
+	int ret;
+
+	*used = 0;
+	/* The rest of a previous request's body: skip it. */
+	if (p->body_left) {
+		size_t skip = len < p->body_left ? len : p->body_left;
+
+		p->body_left -= skip;
+		*used = skip;
+		if (p->body_left)
+			return KHTTPD_PARSE_MORE;
+		buf += skip;
+		len -= skip;
+	}
+	/*
+	 * Find the end of the head, one line at a time, within the limits.
+	 * p->scanned is how far we searched before, p->line_start where the
+	 * incomplete line began: every byte is searched once.
+	 */
+	pos = p->line_start;
+	for (;;) {
+		char *nl = memchr(buf + p->scanned, '\n', len - p->scanned);
+
+		if (!nl) {
+			p->scanned = len;
+			p->line_start = pos;
+			if (!p->line_end) {
+				if (len > lim->max_request_line + 1 ||
+				    (len == lim->max_request_line + 1 &&
+				     buf[len - 1] != '\r'))
+					return -414;
+			} else if (len - p->line_end > lim->max_header_bytes + 1) {
+				/* (+1: the CR of the empty line may be here) */
+				return -431;
+			}
+			return KHTTPD_PARSE_MORE;
+		}
+		eol = nl - buf;
+		p->scanned = eol + 1;
+		/* a bare LF; a lone CR inside a line fails when parsed */
+		if (eol == pos || buf[eol - 1] != '\r')
+			return -400;
+		if (!p->line_end) {
+			if (eol == 1) {
+				/* empty line before the request line: drop it */
+				buf += 2;
+				len -= 2;
+				*used += 2;
+				p->scanned = 0;
+				continue;
+			}
+			if (eol - 1 > lim->max_request_line)
+				return -414;
+			p->line_end = eol + 1;
+		} else if (eol - 1 == pos) {
+			head = eol + 1;
+			break;
+		} else if (eol + 1 - p->line_end > lim->max_header_bytes) {
+			return -431;
+		} else if (++p->fields > lim->max_header_fields) {
+			return -431;
+		}
+		pos = eol + 1;
+	}
+
+	ret = khttpd_parse_head(p, buf, buf + head - 2, lim, req);
+	if (ret)
+		return ret;
+	p->scanned = 0;
+	p->line_start = 0;
+	p->line_end = 0;
+	p->fields = 0;
+	*used += head;
+	/* A declared body is read and thrown away: skip what is here. */
+	if (req->body_len) {
+		size_t here = len - head;
+		size_t skip = here < req->body_len ? here : req->body_len;
+
+		*used += skip;
+		p->body_left = req->body_len - skip;
+	}
+	return KHTTPD_PARSE_REQUEST;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * khttpd's HTTP/1.x engine: request parser and response helpers.
+ *
+ * Freestanding (see http_shim.h) and allocation-free, so that the very same
+ * source runs in khttpd.ko, in uring-httpd, in host unit tests and under a
+ * fuzzer: both servers then have one set of semantics.
+ *
+ * Parsing is incremental.  khttpd_http_parse() is called with everything
+ * received and not yet consumed on a connection; it remembers in the parser
+ * state how far it has searched for the end of the request head, so bytes
+ * trickling in one at a time cost O(n) in total, and limits are enforced
+ * while the head is still incomplete.  Once the head is complete it is
+ * parsed in one pass, in place: the path is percent-decoded and normalised
+ * inside the caller's buffer.
+ */
+#ifndef _KHTTPD_HTTP_H
+#define _KHTTPD_HTTP_H
+
+#include "http_shim.h"
+
+enum khttpd_method {
+	KHTTPD_METHOD_UNKNOWN = 0,	/* a token we do not know: 501 */
+	KHTTPD_METHOD_GET,
+	KHTTPD_METHOD_HEAD,
+	KHTTPD_METHOD_OTHER,		/* known, not for static content: 405 */
+};
+
+/* Limits of what a client may send; 0 is never a valid limit. */
+struct khttpd_limits {
+	u32 max_request_line;	/* bytes, CRLF excluded; beyond: 414 */
+	u32 max_header_bytes;	/* header section, CRLFs included: 431 */
+	u32 max_header_fields;	/* field lines; beyond: 431 */
+	u32 max_body;		/* request body read and discarded: 413 */
+};
+
+#define KHTTPD_DEFAULT_MAX_REQUEST_LINE		8192
+#define KHTTPD_DEFAULT_MAX_HEADER_BYTES		16384
+#define KHTTPD_DEFAULT_MAX_HEADER_FIELDS	100
+#define KHTTPD_DEFAULT_MAX_BODY			65536
+
+/* If-None-Match field lines remembered per request; more: not evaluated */
+#define KHTTPD_MAX_INM 4
+
+struct khttpd_request {
+	char *path;		/* decoded, normalised; in the caller's buffer */
+	u32 path_len;
+	u8 method;		/* enum khttpd_method */
+	u8 version;		/* 10 or 11 */
+	bool keep_alive;	/* the connection persists after the answer */
+	u8 n_inm;		/* If-None-Match field lines seen */
+	u64 body_len;		/* declared body, skipped by the parser */
+	const char *inm[KHTTPD_MAX_INM];	/* If-None-Match values */
+	u32 inm_len[KHTTPD_MAX_INM];
+	const char *ims;	/* If-Modified-Since value, or NULL */
+	u32 ims_len;
+};
+
+/* Per-connection parser state; zero it when the connection starts. */
+struct khttpd_parser {
+	u32 scanned;		/* head bytes already searched */
+	u32 line_start;		/* where the incomplete line began */
+	u32 line_end;		/* end of the request line, once found */
+	u32 fields;		/* complete field lines seen */
+	u64 body_left;		/* body bytes still to skip */
+};
+
+enum {
+	KHTTPD_PARSE_MORE = 0,	/* need more bytes (some may be consumed) */
+	KHTTPD_PARSE_REQUEST,	/* *req is a complete request */
+};
+
+/*
+ * khttpd_http_parse - find and parse the next request in @buf
+ * @p: the connection's parser state
+ * @buf, @len: the bytes received and not yet consumed
+ * @lim: limits to enforce
+ * @req: filled in when a request is returned
+ * @used: set to the number of bytes of @buf consumed (always set)
+ *
+ * Return: KHTTPD_PARSE_REQUEST, KHTTPD_PARSE_MORE, or minus the HTTP status
+ * to answer before closing the connection (400, 413, 414, 431, 501, 505).
+ * After a request, the caller answers it, drops @used bytes and calls again
+ * for the next one; a declared body is skipped by later calls.
+ */
+int khttpd_http_parse(struct khttpd_parser *p, char *buf, size_t len,
+		      const struct khttpd_limits *lim,
+		      struct khttpd_request *req, size_t *used);
+
+/* Reason phrase for a status code we send. */
+const char *khttpd_http_reason(int status);
+
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): always this many bytes */
+#define KHTTPD_DATE_LEN 29
+void khttpd_http_date(u64 secs, char out[KHTTPD_DATE_LEN]);
+
+/*
+ * Parse an HTTP-date in any of the three formats a recipient must accept
+ * (RFC 9110 section 5.6.7).  Returns false if @s is not a valid date.
+ */
+bool khttpd_http_parse_date(const char *s, size_t len, u64 *secs);
+
+/*
+ * The status a GET or HEAD of a resource with strong entity tag @etag
+ * (quotes included) and modification time @mtime gets from the request's
+ * preconditions (RFC 9110 section 13.2.2): 304 or 200.
+ */
+int khttpd_http_precondition(const struct khttpd_request *req,
+			     const char *etag, size_t etag_len, u64 mtime);
+
+/* What a server knows of a resource to answer a GET or HEAD of it. */
+struct khttpd_resource {
+	const char *etag;	/* strong entity tag, quotes included */
+	u32 etag_len;
+	u64 mtime;		/* Last-Modified, seconds since the epoch */
+};
+
+/*
+ * A stored response is laid out as three consecutive parts, so that every
+ * answer is one range of it, after the status line, Date and Connection:
+ *   [ 304 header fields ][ 200 header fields ][ body ]
+ * Error responses use the same layout with an empty first part.
+ */
+enum khttpd_part {
+	KHTTPD_PART_FULL,	/* 200 header fields and body */
+	KHTTPD_PART_HEADERS,	/* 200 header fields only (HEAD) */
+	KHTTPD_PART_NM,		/* 304 header fields */
+};
+
+struct khttpd_answer {
+	int status;
+	bool keep_alive;	/* connection persists after this answer */
+	bool error;		/* send the stored error response for status */
+	u8 part;		/* enum khttpd_part */
+};
+
+/*
+ * khttpd_http_answer - decide how to answer
+ * @req: the request, when @parse_status is 0
+ * @parse_status: 0, or the (positive) status khttpd_http_parse() refused
+ *	the request with
+ * @res: the resource at req->path, or NULL if there is none
+ * @a: the answer
+ */
+void khttpd_http_answer(const struct khttpd_request *req, int parse_status,
+			const struct khttpd_resource *res,
+			struct khttpd_answer *a);
+
+/* Longest entity tag khttpd_http_make_etag() writes, quotes included. */
+#define KHTTPD_ETAG_MAX 56
+
+/*
+ * A strong validator: "mtime-length-hash" in hex, where the hash is
+ * khttpd_http_hash() of the content, fed in any number of pieces starting
+ * from KHTTPD_HASH_INIT.
+ */
+#define KHTTPD_HASH_INIT 0xcbf29ce484222325ULL
+u64 khttpd_http_hash(u64 h, const void *data, size_t len);
+u32 khttpd_http_make_etag(char out[KHTTPD_ETAG_MAX], u64 hash, u64 len,
+			  u64 mtime);
+
+/*
+ * Header fields of a stored resource, each ending in CRLF, and the empty
+ * line: for a 200 (@not_modified false) Server, Content-Type,
+ * Content-Length, ETag, Last-Modified and, if given, Cache-Control; for a
+ * 304 the same without the content fields.  Returns the length, or 0 if
+ * @cap is too small.
+ */
+size_t khttpd_http_resource_fields(char *out, size_t cap,
+				   const struct khttpd_resource *r,
+				   const char *type, const char *cache_control,
+				   u64 body_len, bool not_modified);
+
+/*
+ * Header fields and body of the error response for @status (a short text
+ * body naming the status).  Returns the length, or 0 if @cap is too small;
+ * *@fields_len is set to the length of the header fields part.
+ */
+size_t khttpd_http_error_response(char *out, size_t cap, int status,
+				  size_t *fields_len);
+
+/*
+ * Write into @out the start of a response: status line, Date and, if the
+ * connection's persistence needs saying, Connection.  @date is the cached
+ * IMF-fixdate.  Returns the length, or 0 if @cap is too small.
+ */
+size_t khttpd_http_head(char *out, size_t cap, int status, u8 version,
+			bool keep_alive, const char *date);
+
+#define KHTTPD_HEAD_MAX 128	/* enough for any khttpd_http_head() */
+
+#endif /* _KHTTPD_HTTP_H */

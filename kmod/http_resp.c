@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Response side of the HTTP engine: dates, validators and the first lines
+ * of a response.  Freestanding, like the parser (see http_shim.h).
+ */
+#include "http.h"
+
+const char *khttpd_http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Unknown";
+}
+
+static const char khttpd_wday[7][4] = {
+	"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed",	/* from 1970-01-01 */
+};
+static const char khttpd_month[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+static u64 khttpd_days_from_civil(u64 y, unsigned int m, unsigned int d)
+{
+	u64 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void khttpd_put2(char *p, unsigned int v)
+{
+	p[0] = '0' + v / 10 % 10;
+	p[1] = '0' + v % 10;
+}
+
+void khttpd_http_date(u64 secs, char out[KHTTPD_DATE_LEN])
+{
+	u64 days = secs / 86400, z = days + 719468;
+	unsigned int sod = secs % 86400;
+	u64 era = z / 146097, doe = z - era * 146097;
+	u64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	u64 y = yoe + era * 400;
+	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned int mp = (5 * doy + 2) / 153;
+	unsigned int d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned int m = mp < 10 ? mp + 3 : mp - 9;
+
+	y += m <= 2;
+	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
+	memcpy(out, khttpd_wday[days % 7], 3);
+	memcpy(out + 3, ", ", 2);
+	khttpd_put2(out + 5, d);
+	out[7] = ' ';
+	memcpy(out + 8, khttpd_month[m - 1], 3);
+	out[11] = ' ';
+	khttpd_put2(out + 12, y / 100);
+	khttpd_put2(out + 14, y % 100);
+	out[16] = ' ';
+	khttpd_put2(out + 17, sod / 3600);
+	out[19] = ':';
+	khttpd_put2(out + 20, sod / 60 % 60);
+	out[22] = ':';
+	khttpd_put2(out + 23, sod % 60);
+	memcpy(out + 25, " GMT", 4);
+}
+
+/* Read exactly @n digits. */
+static bool khttpd_digits(const char **s, const char *end, unsigned int n,
+			  unsigned int *out)
+{
+	unsigned int v = 0;
+
+	if (end - *s < n)
+		return false;
+	while (n--) {
+		if (**s < '0' || **s > '9')
+			return false;
+		v = v * 10 + (*(*s)++ - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool khttpd_lit(const char **s, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(end - *s) < n || memcmp(*s, lit, n))
+		return false;
+	*s += n;
+	return true;
+}
+
+static bool khttpd_month_name(const char **s, const char *end,
+			      unsigned int *m)
+{
+	unsigned int i;
+
+	if (end - *s < 3)
+		return false;
+	for (i = 0; i < 12; i++) {
+		if (!memcmp(*s, khttpd_month[i], 3)) {
+			*m = i + 1;
+			*s += 3;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "08:49:37" */
+static bool khttpd_time(const char **s, const char *end, unsigned int *h,
+			unsigned int *mi, unsigned int *se)
+{
+	return khttpd_digits(s, end, 2, h) && khttpd_lit(s, end, ":") &&
+	       khttpd_digits(s, end, 2, mi) && khttpd_lit(s, end, ":") &&
+	       khttpd_digits(s, end, 2, se);
+}
+
+bool khttpd_http_parse_date(const char *s, size_t len, u64 *secs)
+{
+	const char *end = s + len, *comma = memchr(s, ',', len);
+	unsigned int y, m, d, h, mi, se;
+
+	if (comma && comma - s == 3) {
+		/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+		s = comma + 1;
+		if (!khttpd_lit(&s, end, " ") ||
+		    !khttpd_digits(&s, end, 2, &d) || !khttpd_lit(&s, end, " ") ||
+		    !khttpd_month_name(&s, end, &m) || !khttpd_lit(&s, end, " ") ||
+		    !khttpd_digits(&s, end, 4, &y) || !khttpd_lit(&s, end, " ") ||
+		    !khttpd_time(&s, end, &h, &mi, &se) ||
+		    !khttpd_lit(&s, end, " GMT"))
+			return false;
+	} else if (comma) {
+		/* rfc850-date: Sunday, 06-Nov-94 08:49:37 GMT */
+		s = comma + 1;
+		if (!khttpd_lit(&s, end, " ") ||
+		    !khttpd_digits(&s, end, 2, &d) || !khttpd_lit(&s, end, "-") ||
+		    !khttpd_month_name(&s, end, &m) || !khttpd_lit(&s, end, "-") ||
+		    !khttpd_digits(&s, end, 2, &y) || !khttpd_lit(&s, end, " ") ||
+		    !khttpd_time(&s, end, &h, &mi, &se) ||
+		    !khttpd_lit(&s, end, " GMT"))
+			return false;
+		/* RFC 9110: a two-digit year more than 50 years ahead is past */
+		y += y < 70 ? 2000 : 1900;
+	} else {
+		/* asctime-date: Sun Nov  6 08:49:37 1994 */
+		if (end - s < 4 || s[3] != ' ')
+			return false;
+		s += 4;
+		if (!khttpd_month_name(&s, end, &m) || !khttpd_lit(&s, end, " "))
+			return false;
+		if (khttpd_lit(&s, end, " ")) {
+			if (!khttpd_digits(&s, end, 1, &d))
+				return false;
+		} else if (!khttpd_digits(&s, end, 2, &d)) {
+			return false;
+		}
+		if (!khttpd_lit(&s, end, " ") ||
+		    !khttpd_time(&s, end, &h, &mi, &se) ||
+		    !khttpd_lit(&s, end, " ") || !khttpd_digits(&s, end, 4, &y))
+			return false;
+	}
+	if (s != end || y < 1970 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 60)
+		return false;
+	*secs = khttpd_days_from_civil(y, m, d) * 86400 + h * 3600 +
+		mi * 60 + se;
+	return true;
+}
+
+/*
+ * Does the If-None-Match list @v match @etag?  Weak comparison (RFC 9110
+ * section 8.8.3.2): "W/" prefixes are ignored, opaque tags must be equal.
+ * A malformed list matches nothing, so the full response is sent.
+ */
+static bool khttpd_inm_match(const char *v, size_t len, const char *etag,
+			     size_t etag_len)
+{
+	const char *end = v + len;
+
+	while (v < end) {
+		const char *q;
+
+		while (v < end && (*v == ' ' || *v == '\t' || *v == ','))
+			v++;
+		if (v == end)
+			break;
+		if (*v == '*')
+			return true;
+		if (end - v >= 2 && v[0] == 'W' && v[1] == '/')
+			v += 2;
+		if (v == end || *v != '"')
+			return false;
+		q = memchr(v + 1, '"', end - v - 1);
+		if (!q)
+			return false;
+		if ((size_t)(q + 1 - v) == etag_len && !memcmp(v, etag, etag_len))
+			return true;
+		v = q + 1;
+	}
+	return false;
+}
+
+int khttpd_http_precondition(const struct khttpd_request *req,
+			     const char *etag, size_t etag_len, u64 mtime)
+{
+	u64 since;
+	int i;
+
+	/* If-None-Match, when present, decides; If-Modified-Since is ignored */
+	if (req->n_inm) {
+		if (req->n_inm > KHTTPD_MAX_INM)
+			return 200;
+		for (i = 0; i < req->n_inm; i++)
+			if (khttpd_inm_match(req->inm[i], req->inm_len[i],
+					     etag, etag_len))
+				return 304;
+		return 200;
+	}
+	if (req->ims && khttpd_http_parse_date(req->ims, req->ims_len, &since) &&
+	    mtime <= since)
+		return 304;
+	return 200;
+}
+
+size_t khttpd_http_head(char *out, size_t cap, int status, u8 version,
+			bool keep_alive, const char *date)
+{
+	const char *reason = khttpd_http_reason(status);
+	const char *conn = "";
+	size_t rlen = strlen(reason), clen, n;
+
+	if (!keep_alive)
+		conn = "Connection: close\r\n";
+	else if (version == 10)
+		conn = "Connection: keep-alive\r\n";
+	clen = strlen(conn);
+	n = 13 + rlen + 2 + 6 + KHTTPD_DATE_LEN + 2 + clen;
+	if (n > cap || status < 100 || status > 999)
+		return 0;
+	memcpy(out, "HTTP/1.1 ", 9);
+	out[9] = '0' + status / 100;
+	out[10] = '0' + status / 10 % 10;
+	out[11] = '0' + status % 10;
+	out[12] = ' ';
+	memcpy(out + 13, reason, rlen);
+	memcpy(out + 13 + rlen, "\r\nDate: ", 8);
+	memcpy(out + 21 + rlen, date, KHTTPD_DATE_LEN);
+	memcpy(out + 21 + rlen + KHTTPD_DATE_LEN, "\r\n", 2);
+	memcpy(out + 23 + rlen + KHTTPD_DATE_LEN, conn, clen);
+	return n;
+}
+
+void khttpd_http_answer(const struct khttpd_request *req, int parse_status,
+			const struct khttpd_resource *res,
+			struct khttpd_answer *a)
+{
+	bool head;
+
+	a->error = true;
+	a->part = KHTTPD_PART_FULL;
+	if (parse_status) {
+		/* The stream cannot be trusted past a malformed request. */
+		a->status = parse_status;
+		a->keep_alive = false;
+		return;
+	}
+	a->keep_alive = req->keep_alive;
+	head = req->method == KHTTPD_METHOD_HEAD;
+	switch (req->method) {
+	case KHTTPD_METHOD_UNKNOWN:
+		a->status = 501;
+		a->keep_alive = false;
+		return;
+	case KHTTPD_METHOD_OTHER:
+		a->status = 405;
+		return;
+	}
+	if (!res) {
+		a->status = 404;
+		a->part = head ? KHTTPD_PART_HEADERS : KHTTPD_PART_FULL;
+		return;
+	}
+	a->error = false;
+	a->status = khttpd_http_precondition(req, res->etag, res->etag_len,
+					     res->mtime);
+	if (a->status == 304)
+		a->part = KHTTPD_PART_NM;
+	else
+		a->part = head ? KHTTPD_PART_HEADERS : KHTTPD_PART_FULL;
+}
+
+/* A bounded writer: every append checks room; overflow sticks. */
+struct khttpd_w {
+	char *p;
+	size_t left;
+	size_t len;
+	bool overflow;
+};
+
+static void khttpd_w_mem(struct khttpd_w *w, const void *s, size_t n)
+{
+	if (w->overflow || n > w->left) {
+		w->overflow = true;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+	w->left -= n;
+}
+
+static void khttpd_w_str(struct khttpd_w *w, const char *s)
+{
+	khttpd_w_mem(w, s, strlen(s));
+}
+
+static void khttpd_w_u64(struct khttpd_w *w, u64 v, unsigned int base)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	khttpd_w_mem(w, tmp + i, sizeof(tmp) - i);
+}
+
+u64 khttpd_http_hash(u64 h, const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	size_t i;
+
+	/* FNV-1a 64: cheap, incremental, the same on every server */
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+u32 khttpd_http_make_etag(char out[KHTTPD_ETAG_MAX], u64 hash, u64 len,
+			  u64 mtime)
+{
+	struct khttpd_w w = { .p = out, .left = KHTTPD_ETAG_MAX };
+
+	khttpd_w_str(&w, "\"");
+	khttpd_w_u64(&w, mtime, 16);
+	khttpd_w_str(&w, "-");
+	khttpd_w_u64(&w, len, 16);
+	khttpd_w_str(&w, "-");
+	khttpd_w_u64(&w, hash, 16);
+	khttpd_w_str(&w, "\"");
+	return w.len;	/* at most 2 + 3 * 16 + 2 = 52: see KHTTPD_ETAG_MAX */
+}
+
+size_t khttpd_http_resource_fields(char *out, size_t cap,
+				   const struct khttpd_resource *r,
+				   const char *type, const char *cache_control,
+				   u64 body_len, bool not_modified)
+{
+	struct khttpd_w w = { .p = out, .left = cap };
+	char date[KHTTPD_DATE_LEN];
+
+	khttpd_w_str(&w, "Server: khttpd\r\n");
+	if (!not_modified) {
+		khttpd_w_str(&w, "Content-Type: ");
+		khttpd_w_str(&w, type);
+		khttpd_w_str(&w, "\r\nContent-Length: ");
+		khttpd_w_u64(&w, body_len, 10);
+		khttpd_w_str(&w, "\r\n");
+	}
+	khttpd_w_str(&w, "ETag: ");
+	khttpd_w_mem(&w, r->etag, r->etag_len);
+	khttpd_http_date(r->mtime, date);
+	khttpd_w_str(&w, "\r\nLast-Modified: ");
+	khttpd_w_mem(&w, date, KHTTPD_DATE_LEN);
+	khttpd_w_str(&w, "\r\n");
+	if (cache_control && *cache_control) {
+		khttpd_w_str(&w, "Cache-Control: ");
+		khttpd_w_str(&w, cache_control);
+		khttpd_w_str(&w, "\r\n");
+	}
+	khttpd_w_str(&w, "\r\n");
+	return w.overflow ? 0 : w.len;
+}
+
+size_t khttpd_http_error_response(char *out, size_t cap, int status,
+				  size_t *fields_len)
+{
+	const char *reason = khttpd_http_reason(status);
+	struct khttpd_w w = { .p = out, .left = cap };
+
+	khttpd_w_str(&w, "Server: khttpd\r\n"
+			 "Content-Type: text/plain; charset=utf-8\r\n"
+			 "Content-Length: ");
+	khttpd_w_u64(&w, strlen(reason) + 1, 10);
+	khttpd_w_str(&w, "\r\n");
+	if (status == 405)
+		khttpd_w_str(&w, "Allow: GET, HEAD\r\n");
+	khttpd_w_str(&w, "\r\n");
+	*fields_len = w.len;
+	khttpd_w_str(&w, reason);
+	khttpd_w_str(&w, "\n");
+	return w.overflow ? 0 : w.len;
+}

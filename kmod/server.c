@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The server: one worker per online CPU.
+ *
+ * Each worker has a kthread bound to its CPU and a listening socket in one
+ * SO_REUSEPORT group with the others, tagged with SO_INCOMING_CPU so the
+ * kernel hands a new connection to the listener of the CPU that processed
+ * its SYN.  A connection then lives on that CPU: its packets, its wakeups
+ * and its HTTP work stay in one CPU's caches, and workers share nothing.
+ */
+#include <linux/cpu.h>
+#include <linux/kthread.h>
+#include <linux/net.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "khttpd.h"
+
+/* New connections taken per wakeup before the thread looks at the rest. */
+#define KHTTPD_ACCEPT_BUDGET	64
+
+static struct khttpd_worker **khttpd_workers;	/* indexed by CPU */
+
+/*
+ * Installed on the listener, and so inherited by every child socket until
+ * we accept it and install the connection's callbacks: only the listener
+ * itself (TCP_LISTEN) means "accept".  sk_user_data is the worker on both.
+ */
+void khttpd_listen_data_ready(struct sock *sk)
+{
+	struct khttpd_worker *w;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	w = sk->sk_user_data;
+	if (w) {
+		if (sk->sk_state == TCP_LISTEN) {
+			set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
+			wake_up_process(w->task);
+		}
+		w->listen_data_ready(sk);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static int khttpd_worker_listen(struct khttpd_worker *w, unsigned short port,
+				int backlog)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	int cpu = w->cpu;
+	struct socket *sock;
+	struct sock *sk;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (err)
+		return err;
+	sk = sock->sk;
+	sock_set_reuseaddr(sk);
+	sock_set_reuseport(sk);
+	err = sock_setsockopt(sock, SOL_SOCKET, SO_INCOMING_CPU,
+			      KERNEL_SOCKPTR(&cpu), sizeof(cpu));
+	if (!err)
+		err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (!err)
+		err = kernel_listen(sock, backlog);
+	if (err) {
+		sock_release(sock);
+		return err;
+	}
+
+	write_lock_bh(&sk->sk_callback_lock);
+	w->listen_data_ready = sk->sk_data_ready;
+	sk->sk_user_data = w;
+	sk->sk_data_ready = khttpd_listen_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	w->listener = sock;
+	return 0;
+}
+
+static void khttpd_worker_unlisten(struct khttpd_worker *w)
+{
+	struct sock *sk;
+
+	if (!w->listener)
+		return;
+	sk = w->listener->sk;
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = NULL;
+	sk->sk_data_ready = w->listen_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	sock_release(w->listener);
+	w->listener = NULL;
+}
+
+static void khttpd_worker_accept(struct khttpd_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < KHTTPD_ACCEPT_BUDGET; i++) {
+		struct socket *sock;
+		int err;
+
+		err = kernel_accept(w->listener, &sock, O_NONBLOCK);
+		if (err == -EAGAIN)
+			return;
+		if (err) {
+			if (err != -ECONNABORTED)
+				pr_warn_ratelimited("cpu %u: accept: %d\n",
+						    w->cpu, err);
+			continue;
+		}
+		if (!khttpd_conn_admit()) {
+			khttpd_conn_refuse(w, sock);
+			continue;
+		}
+		if (!khttpd_conn_create(w, sock)) {
+			khttpd_conn_refuse(w, sock);
+			continue;
+		}
+	}
+	/* Budget spent: there may be more; come back after the others. */
+	set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
+}
+
+static void khttpd_worker_run_ready(struct khttpd_worker *w)
+{
+	struct llist_node *list = llist_del_all(&w->ready);
+	struct khttpd_conn *c, *tmp;
+
+	/* llist is LIFO; serve connections in the order they woke up. */
+	list = llist_reverse_order(list);
+	llist_for_each_entry_safe(c, tmp, list, ready_node) {
+		/*
+		 * Clear QUEUED before looking at the socket: an event after
+		 * this point queues the connection again rather than being
+		 * lost.
+		 */
+		clear_bit(KHTTPD_CONN_QUEUED, &c->flags);
+		/* pairs with test_and_set_bit() in khttpd_conn_queue() */
+		smp_mb__after_atomic();
+		khttpd_conn_process(c);
+		khttpd_conn_put(c);
+	}
+}
+
+const char *khttpd_worker_date(struct khttpd_worker *w)
+{
+	time64_t now = ktime_get_real_seconds();
+
+	if (now != w->date_secs) {
+		khttpd_http_date(now, w->date);
+		w->date_secs = now;
+	}
+	return w->date;
+}
+
+static unsigned long khttpd_timeout(enum khttpd_timer_class class)
+{
+	u32 ms;
+
+	switch (class) {
+	case KHTTPD_T_HEADER:
+		ms = READ_ONCE(khttpd_cfg.header_timeout_ms);
+		break;
+	case KHTTPD_T_SEND:
+		ms = READ_ONCE(khttpd_cfg.send_timeout_ms);
+		break;
+	default:
+		ms = READ_ONCE(khttpd_cfg.keepalive_timeout_ms);
+		break;
+	}
+	return msecs_to_jiffies(ms);
+}
+
+/*
+ * Give @c the deadline of @class: now plus that class's timeout, unless it
+ * is in that class already and @restart is false (a request's header clock
+ * runs from its first byte, however slowly the rest trickles in).
+ */
+void khttpd_worker_set_timer(struct khttpd_worker *w, struct khttpd_conn *c,
+			     enum khttpd_timer_class class, bool restart)
+{
+	if (c->tclass == class && !restart)
+		return;
+	c->tclass = class;
+	c->deadline = jiffies + khttpd_timeout(class);
+	list_move_tail(&c->tnode, &w->timeouts[class]);
+	/* Deadlines only grow within a list: touch the timer rarely. */
+	if (!timer_pending(&w->timer) ||
+	    time_before(c->deadline, w->timer.expires))
+		mod_timer(&w->timer, c->deadline);
+}
+
+static void khttpd_worker_timer_fn(struct timer_list *t)
+{
+	struct khttpd_worker *w = from_timer(w, t, timer);
+
+	set_bit(KHTTPD_WORKER_TIMER, &w->flags);
+	wake_up_process(w->task);
+}
+
+/* Close every connection past its deadline; rearm for the next one. */
+static void khttpd_worker_expire(struct khttpd_worker *w)
+{
+	unsigned long now = jiffies, next = 0;
+	struct khttpd_conn *c, *tmp;
+	bool pending = false;
+	int class;
+
+	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
+		list_for_each_entry_safe(c, tmp, &w->timeouts[class], tnode) {
+			if (time_before(now, c->deadline)) {
+				if (!pending || time_before(c->deadline, next))
+					next = c->deadline;
+				pending = true;
+				break;
+			}
+			/* a client that stopped reading gets a reset */
+			khttpd_conn_close(c, class == KHTTPD_T_SEND);
+		}
+	}
+	if (pending)
+		mod_timer(&w->timer, next);
+}
+
+static bool khttpd_worker_idle(struct khttpd_worker *w)
+{
+	return llist_empty(&w->ready) && !READ_ONCE(w->flags);
+}
+
+static int khttpd_worker_fn(void *data)
+{
+	struct khttpd_worker *w = data;
+
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (khttpd_worker_idle(w) && !kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+
+		if (test_and_clear_bit(KHTTPD_WORKER_ACCEPT, &w->flags))
+			khttpd_worker_accept(w);
+		khttpd_worker_run_ready(w);
+		if (test_and_clear_bit(KHTTPD_WORKER_TIMER, &w->flags))
+			khttpd_worker_expire(w);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Tear down a worker whose thread has stopped (or never ran). */
+static void khttpd_worker_free(struct khttpd_worker *w)
+{
+	struct khttpd_conn *c, *tmp;
+	struct llist_node *list;
+
+	timer_shutdown_sync(&w->timer);
+	list_for_each_entry_safe(c, tmp, &w->conns, node)
+		khttpd_conn_close(c, false);
+	/* Connections that were queued hold a reference each. */
+	list = llist_del_all(&w->ready);
+	llist_for_each_entry_safe(c, tmp, list, ready_node)
+		khttpd_conn_put(c);
+	WARN_ON_ONCE(w->nr_conns);
+	put_task_struct(w->task);
+	kvfree(w->scratch);
+	kfree(w);
+}
+
+static struct khttpd_worker *khttpd_worker_create(unsigned int cpu,
+						  unsigned short port,
+						  int backlog)
+{
+	struct khttpd_worker *w;
+	struct task_struct *task;
+	int err, i;
+
+	w = kzalloc_node(sizeof(*w), GFP_KERNEL, cpu_to_node(cpu));
+	if (!w)
+		return ERR_PTR(-ENOMEM);
+	w->cpu = cpu;
+	init_llist_head(&w->ready);
+	INIT_LIST_HEAD(&w->conns);
+	for (i = 0; i < KHTTPD_T_CLASSES; i++)
+		INIT_LIST_HEAD(&w->timeouts[i]);
+	timer_setup(&w->timer, khttpd_worker_timer_fn, 0);
+	w->scratch = kvmalloc_node(KHTTPD_SCRATCH_SIZE, GFP_KERNEL,
+				   cpu_to_node(cpu));
+	if (!w->scratch) {
+		kfree(w);
+		return ERR_PTR(-ENOMEM);
+	}
+	/* Accept whatever queued before the callback was installed. */
+	set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
+
+	task = kthread_create_on_cpu(khttpd_worker_fn, w, cpu, "khttpd/%u");
+	if (IS_ERR(task)) {
+		kvfree(w->scratch);
+		kfree(w);
+		return ERR_CAST(task);
+	}
+	/* Callbacks may wake the task after it exits: keep it around. */
+	get_task_struct(task);
+	w->task = task;
+
+	err = khttpd_worker_listen(w, port, backlog);
+	if (err) {
+		kthread_stop(task);
+		khttpd_worker_free(w);
+		return ERR_PTR(err);
+	}
+	return w;
+}
+
+void khttpd_server_stop(void)
+{
+	unsigned int cpu;
+
+	if (!khttpd_workers)
+		return;
+	/* Threads first: after this nothing uses the sockets but us. */
+	for_each_possible_cpu(cpu)
+		if (khttpd_workers[cpu])
+			kthread_stop(khttpd_workers[cpu]->task);
+	for_each_possible_cpu(cpu)
+		if (khttpd_workers[cpu])
+			khttpd_worker_unlisten(khttpd_workers[cpu]);
+	/*
+	 * Closing a listener destroys the children it had not handed out,
+	 * which carry our listen callback and point at the worker; wait for
+	 * any softirq still running that callback before freeing workers.
+	 */
+	synchronize_rcu();
+	for_each_possible_cpu(cpu) {
+		if (khttpd_workers[cpu])
+			khttpd_worker_free(khttpd_workers[cpu]);
+	}
+	kfree(khttpd_workers);
+	khttpd_workers = NULL;
+}
+
+int khttpd_server_start(unsigned short port, int backlog)
+{
+	unsigned int cpu;
+	int err = 0;
+
+	if (!port)
+		return -EINVAL;
+	khttpd_workers = kcalloc(nr_cpu_ids, sizeof(*khttpd_workers),
+				 GFP_KERNEL);
+	if (!khttpd_workers)
+		return -ENOMEM;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct khttpd_worker *w;
+
+		w = khttpd_worker_create(cpu, port, backlog);
+		if (IS_ERR(w)) {
+			err = PTR_ERR(w);
+			break;
+		}
+		khttpd_workers[cpu] = w;
+	}
+	cpus_read_unlock();
+	if (err) {
+		khttpd_server_stop();
+		return err;
+	}
+	for_each_possible_cpu(cpu)
+		if (khttpd_workers[cpu])
+			wake_up_process(khttpd_workers[cpu]->task);
+	return 0;
+}

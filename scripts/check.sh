@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: host unit tests, checkpatch, then the selftests in a QEMU
+# guest.  Counts every TAP result and ends with one line
+# "N passed, N failed, N skipped"; exits non-zero on any failure.  Anything
+# that does not report a result (a guest that panics, hangs or never boots)
+# counts as a failure, never as nothing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-$PWD/build}
+LOG=$BUILD/check
+mkdir -p "$LOG"
+
+pass=0 fail=0 skip=0
+
+# Add the TAP results in file $1 (top-level "ok"/"not ok" lines only).
+tally() {
+	local p s f
+	p=$(grep -E '^ok ' "$1" | grep -vc '# SKIP')
+	s=$(grep -Ec '^ok .*# SKIP' "$1")
+	f=$(grep -Ec '^not ok ' "$1")
+	pass=$((pass + p)) skip=$((skip + s)) fail=$((fail + f))
+	echo "$p passed, $f failed, $s skipped"
+}
+
+# A step that produces no TAP of its own: one result from its exit status.
+result() {
+	if [ "$1" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "ok - $2"
+	else
+		fail=$((fail + 1))
+		echo "not ok - $2"
+	fi
+}
+
+echo "== host unit tests"
+for t in "$BUILD"/unit/*; do
+	[ -x "$t" ] || continue
+	"$t" > "$LOG/${t##*/}.tap" 2>&1
+	rc=$?
+	grep -E '^(not )?ok ' "$LOG/${t##*/}.tap"
+	echo -n "${t##*/}: "
+	tally "$LOG/${t##*/}.tap"
+	# A binary that dies outside a test reports no "not ok" of its own.
+	if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/${t##*/}.tap"; then
+		result $rc "${t##*/} exited with status $rc"
+	fi
+done
+
+echo "== checkpatch (errors fail; warnings are listed)"
+make -s checkpatch > "$LOG/checkpatch.txt" 2>&1
+grep -E '^(ERROR|WARNING)' "$LOG/checkpatch.txt" | head -n 20
+! grep -q '^ERROR' "$LOG/checkpatch.txt"
+result $? "checkpatch: no errors in kmod/ and uapi/"
+
+echo "== guest selftests (scripts/vm --smp 2)"
+scripts/vm --smp 2 -- /khttpd/scripts/run-selftests.sh 2>&1 |
+	tee "$LOG/guest.log"
+rc=${PIPESTATUS[0]}
+tr -d '\r' < "$LOG/guest.log" > "$LOG/guest.tap"
+echo -n "guest: "
+tally "$LOG/guest.tap"
+if ! grep -q '^guest: [0-9]* passed' "$LOG/guest.tap"; then
+	result 1 "guest run completed (vm exit status $rc)"
+elif [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/guest.tap"; then
+	result $rc "guest run (vm exit status $rc)"
+fi
+
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

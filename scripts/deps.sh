@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything khttpd needs to build and test, from Debian's archive.
+# Idempotent: when every package is already present it only runs dpkg-query
+# and returns in well under a second, so every make target can call it.
+#
+# The kernel is Debian's 6.12 flavour (the "linux-headers-6.12-amd64"
+# meta-package pulls in the matching linux-image).  linux-source-6.12 is the
+# same version's source: the build extracts kselftest_harness.h and
+# checkpatch.pl from it, and the debug kernel is built from it.
+set -euo pipefail
+
+PKGS=(
+	linux-headers-6.12-amd64	# module build; pulls in the vmlinuz we boot
+	linux-source-6.12		# kselftest headers, checkpatch, debug kernel
+	build-essential
+	qemu-system-x86
+	busybox-static
+	cpio
+	liburing-dev
+	wrk
+	curl
+	media-types			# /etc/mime.types for khttpctl
+	xz-utils
+)
+# Extra groups of packages needed only by some targets.
+case "${1:-}" in
+--bench) PKGS+=(nginx-light linux-perf gnuplot-nox) ;;
+esac
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >&2
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

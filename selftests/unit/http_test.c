@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the HTTP engine (kmod/http.c, kmod/http_resp.c),
+ * built with ASan and UBSan.  Requests are fed the way the servers feed
+ * them: bytes appended to a connection buffer, the parser called until it
+ * wants more, consumed bytes dropped; and every test of a stream is run
+ * again with the stream cut at every byte.
+ */
+#include "kselftest_harness.h"
+#include "http.h"
+
+static const struct khttpd_limits deflim = {
+	.max_request_line = KHTTPD_DEFAULT_MAX_REQUEST_LINE,
+	.max_header_bytes = KHTTPD_DEFAULT_MAX_HEADER_BYTES,
+	.max_header_fields = KHTTPD_DEFAULT_MAX_HEADER_FIELDS,
+	.max_body = KHTTPD_DEFAULT_MAX_BODY,
+};
+
+/* What one parse produced, in a form that outlives the buffer. */
+struct result {
+	int ret;		/* KHTTPD_PARSE_REQUEST or -status */
+	int method, version;
+	bool keep_alive;
+	unsigned long long body_len;
+	char path[256];
+};
+
+#define MAX_RESULTS 256
+
+struct conn {
+	struct khttpd_parser p;
+	char *buf;		/* exactly len bytes: ASan sees overreads */
+	size_t len;
+	struct result res[MAX_RESULTS];
+	int n;
+	bool dead;		/* refused: nothing after counts */
+};
+
+/* Append @len bytes and parse as a server would. */
+static void conn_feed(struct conn *c, const struct khttpd_limits *lim,
+		      const char *data, size_t len)
+{
+	char *nb;
+
+	if (c->dead)
+		return;
+	nb = malloc(c->len + len + 1);
+	if (c->len)
+		memcpy(nb, c->buf, c->len);
+	if (len)
+		memcpy(nb + c->len, data, len);
+	free(c->buf);
+	c->buf = nb;
+	c->len += len;
+
+	for (;;) {
+		struct khttpd_request req;
+		struct result *r;
+		size_t used;
+		int ret;
+
+		/* an exact-size copy each call: overreads are caught */
+		nb = malloc(c->len ? c->len : 1);
+		if (c->len)
+			memcpy(nb, c->buf, c->len);
+		free(c->buf);
+		c->buf = nb;
+		ret = khttpd_http_parse(&c->p, c->buf, c->len, lim, &req, &used);
+		if (used > c->len)
+			abort();
+		if (ret != KHTTPD_PARSE_MORE && c->n < MAX_RESULTS) {
+			r = &c->res[c->n++];
+			memset(r, 0, sizeof(*r));
+			r->ret = ret;
+			if (ret == KHTTPD_PARSE_REQUEST) {
+				r->method = req.method;
+				r->version = req.version;
+				r->keep_alive = req.keep_alive;
+				r->body_len = req.body_len;
+				if (req.path)
+					snprintf(r->path, sizeof(r->path),
+						 "%.*s", (int)req.path_len,
+						 req.path);
+			}
+		}
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+		if (ret < 0) {
+			c->dead = true;
+			return;
+		}
+		if (ret == KHTTPD_PARSE_MORE)
+			return;
+	}
+}
+
+static void conn_init(struct conn *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+static void conn_free(struct conn *c)
+{
+	free(c->buf);
+}
+
+static bool same_results(const struct conn *a, const struct conn *b)
+{
+	int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		const struct result *x = &a->res[i], *y = &b->res[i];
+
+		if (x->ret != y->ret || x->method != y->method ||
+		    x->version != y->version ||
+		    x->keep_alive != y->keep_alive ||
+		    x->body_len != y->body_len || strcmp(x->path, y->path))
+			return false;
+	}
+	return true;
+}
+
+/* Parse @s whole, then cut at every byte, and at every pair of bytes for
+ * short streams: every way must give the same results. */
+static void check_all_splits(struct __test_metadata *_metadata,
+			     const char *name, const char *s, size_t len,
+			     const struct khttpd_limits *lim, struct conn *whole)
+{
+	size_t i, j;
+
+	conn_init(whole);
+	conn_feed(whole, lim, s, len);
+	for (i = 0; i <= len; i++) {
+		struct conn *c = malloc(sizeof(*c));
+
+		conn_init(c);
+		conn_feed(c, lim, s, i);
+		conn_feed(c, lim, s + i, len - i);
+		EXPECT_TRUE(same_results(whole, c))
+			TH_LOG("%s: cut at %zu gives other results", name, i);
+		conn_free(c);
+		free(c);
+	}
+	if (len > 200)
+		return;
+	/* byte by byte */
+	{
+		struct conn *c = malloc(sizeof(*c));
+
+		conn_init(c);
+		for (j = 0; j < len; j++)
+			conn_feed(c, lim, s + j, 1);
+		EXPECT_TRUE(same_results(whole, c))
+			TH_LOG("%s: byte by byte gives other results", name);
+		conn_free(c);
+		free(c);
+	}
+}
+
+struct parse_case {
+	const char *name;
+	const char *in;
+	int ret;		/* 1: request; 0: incomplete; else -status */
+	int method;
+	int version;
+	bool keep_alive;
+	const char *path;
+	unsigned long long body;
+};
+
+#define OK(n, s, m, v, ka, p) { n, s, 1, KHTTPD_METHOD_##m, v, ka, p }
+#define MORE(n, s) { n, s, 0, 0, 0, false, "" }
+#define ERR(n, s, st) { n, s, -(st), 0, 0, false, "" }
+#define H "Host: a\r\n"
+
+static const struct parse_case cases[] = {
+	/* methods and versions */
+	OK("get", "GET / HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/"),
+	OK("head", "HEAD /x HTTP/1.1\r\n" H "\r\n", HEAD, 11, true, "/x"),
+	OK("post known", "POST / HTTP/1.1\r\n" H "\r\n", OTHER, 11, true, ""),
+	OK("options *", "OPTIONS * HTTP/1.1\r\n" H "\r\n", OTHER, 11, true, ""),
+	OK("connect", "CONNECT a:443 HTTP/1.1\r\n" H "\r\n", OTHER, 11, true, ""),
+	OK("unknown method", "BREW / HTTP/1.1\r\n" H "\r\n", UNKNOWN, 11, true, ""),
+	OK("lowercase method is unknown", "get / HTTP/1.1\r\n" H "\r\n",
+	   UNKNOWN, 11, true, ""),
+	ERR("version 2.0", "GET / HTTP/2.0\r\n" H "\r\n", 505),
+	ERR("version 1.2", "GET / HTTP/1.2\r\n" H "\r\n", 505),
+	ERR("version 0.9", "GET / HTTP/0.9\r\n" H "\r\n", 505),
+	ERR("garbage version", "GET / HTTX/1.1\r\n" H "\r\n", 400),
+	ERR("lowercase http", "GET / http/1.1\r\n" H "\r\n", 400),
+	ERR("version 1.10", "GET / HTTP/1.10\r\n" H "\r\n", 400),
+	ERR("no version", "GET /\r\n" H "\r\n", 400),
+	ERR("two spaces", "GET  / HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("trailing space", "GET / HTTP/1.1 \r\n" H "\r\n", 400),
+	ERR("tab separator", "GET\t/ HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("method with slash", "G/T / HTTP/1.1\r\n" H "\r\n", 400),
+	/* persistence */
+	OK("1.1 close", "GET / HTTP/1.1\r\n" H "Connection: close\r\n\r\n",
+	   GET, 11, false, "/"),
+	OK("close in a list, any case",
+	   "GET / HTTP/1.1\r\n" H "Connection: Upgrade,  CLOSE \r\n\r\n",
+	   GET, 11, false, "/"),
+	OK("1.0 closes", "GET / HTTP/1.0\r\n\r\n", GET, 10, false, "/"),
+	OK("1.0 keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+	   GET, 10, true, "/"),
+	OK("1.0 close wins",
+	   "GET / HTTP/1.0\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n",
+	   GET, 10, false, "/"),
+	OK("1.0 may omit host", "GET / HTTP/1.0\r\n\r\n", GET, 10, false, "/"),
+	/* Host */
+	ERR("1.1 without host", "GET / HTTP/1.1\r\n\r\n", 400),
+	ERR("two hosts", "GET / HTTP/1.1\r\n" H H "\r\n", 400),
+	ERR("1.0 two hosts", "GET / HTTP/1.0\r\n" H H "\r\n", 400),
+	OK("empty host value", "GET / HTTP/1.1\r\nHost:\r\n\r\n", GET, 11, true, "/"),
+	/* line endings */
+	OK("leading empty lines", "\r\n\r\nGET / HTTP/1.1\r\n" H "\r\n",
+	   GET, 11, true, "/"),
+	ERR("bare LF request line", "GET / HTTP/1.1\n" H "\r\n", 400),
+	ERR("bare LF field", "GET / HTTP/1.1\r\nHost: a\n\r\n", 400),
+	ERR("bare LF end", "GET / HTTP/1.1\r\n" H "\n", 400),
+	ERR("bare CR in value", "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", 400),
+	ERR("bare CR in target", "GET /\r HTTP/1.1\r\n" H "\r\n", 400),
+	MORE("empty", ""),
+	MORE("partial line", "GET / HT"),
+	MORE("no end of head", "GET / HTTP/1.1\r\n" H),
+	MORE("half of the end", "GET / HTTP/1.1\r\n" H "\r"),
+	/* field syntax */
+	ERR("space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+	ERR("obs-fold", "GET / HTTP/1.1\r\n" H "X: a\r\n b\r\n\r\n", 400),
+	ERR("fold on first field", "GET / HTTP/1.1\r\n " H "\r\n", 400),
+	ERR("no colon", "GET / HTTP/1.1\r\nHost a\r\n\r\n", 400),
+	ERR("empty name", "GET / HTTP/1.1\r\n: a\r\n" H "\r\n", 400),
+	ERR("bad name char", "GET / HTTP/1.1\r\nX(y): a\r\n" H "\r\n", 400),
+	ERR("NUL in value", "GET / HTTP/1.1\r\nX: a\0b\r\n" H "\r\n", 400),
+	ERR("ctl in value", "GET / HTTP/1.1\r\nX: a\x01\r\n" H "\r\n", 400),
+	ERR("DEL in value", "GET / HTTP/1.1\r\nX: a\x7f\r\n" H "\r\n", 400),
+	OK("obs-text in value", "GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n" H "\r\n",
+	   GET, 11, true, "/"),
+	OK("tab in value", "GET / HTTP/1.1\r\nX:\ta\tb\t\r\n" H "\r\n",
+	   GET, 11, true, "/"),
+	/* framing */
+	ERR("transfer-encoding", "GET / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n", 501),
+	ERR("te and cl", "GET / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc", 400),
+	ERR("cl list", "GET / HTTP/1.1\r\n" H "Content-Length: 3, 3\r\n\r\nabc", 400),
+	ERR("cl conflict", "GET / HTTP/1.1\r\n" H "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+	ERR("cl sign", "GET / HTTP/1.1\r\n" H "Content-Length: +3\r\n\r\nabc", 400),
+	ERR("cl empty", "GET / HTTP/1.1\r\n" H "Content-Length:\r\n\r\n", 400),
+	ERR("cl hex", "GET / HTTP/1.1\r\n" H "Content-Length: 0x3\r\n\r\nabc", 400),
+	ERR("cl huge", "GET / HTTP/1.1\r\n" H "Content-Length: 99999999999999999999999\r\n\r\n", 400),
+	ERR("body over the limit", "GET / HTTP/1.1\r\n" H "Content-Length: 65537\r\n\r\n", 413),
+	{ "cl twice, same", "GET / HTTP/1.1\r\n" H "Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+	  1, KHTTPD_METHOD_GET, 11, true, "/", 3 },
+	{ "body skipped", "GET / HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\nhello",
+	  1, KHTTPD_METHOD_GET, 11, true, "/", 5 },
+	{ "cl leading zeros", "GET / HTTP/1.1\r\n" H "Content-Length: 007\r\n\r\nabcdefg",
+	  1, KHTTPD_METHOD_GET, 11, true, "/", 7 },
+	OK("cl zero", "GET / HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n", GET, 11, true, "/"),
+	/* targets */
+	OK("query not in path", "GET /a/b?c=d/../.. HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/a/b"),
+	OK("dot segment", "GET /a/./b HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/a/b"),
+	OK("dot-dot", "GET /a/../b HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/b"),
+	OK("trailing dot-dot", "GET /a/b/.. HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/a/"),
+	OK("trailing dot", "GET /a/. HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/a/"),
+	OK("back to root", "GET /a/.. HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/"),
+	OK("root dot", "GET /. HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/"),
+	OK("three dots are a name", "GET /.../a HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/.../a"),
+	OK("dotfile", "GET /.well-known/x HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/.well-known/x"),
+	OK("percent decoded", "GET /%41%62%2e%7E HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/Ab.~"),
+	OK("encoded slash", "GET /a%2Fb HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/a/b"),
+	OK("utf-8 decoded", "GET /caf%C3%A9 HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/caf\xc3\xa9"),
+	OK("double slash kept", "GET //a HTTP/1.1\r\n" H "\r\n", GET, 11, true, "//a"),
+	ERR("climb", "GET /.. HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("climb later", "GET /a/../../b HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("encoded climb", "GET /%2e%2e/etc/passwd HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("encoded slash climb", "GET /a%2f..%2f.. HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("encoded NUL", "GET /a%00b HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("encoded control", "GET /a%0d%0a HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("bad escape", "GET /a%zz HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("short escape", "GET /a%4 HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("escape at end", "GET /a% HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("fragment", "GET /a#b HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("relative", "GET a HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("asterisk for GET", "GET * HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("raw high byte", "GET /caf\xc3\xa9 HTTP/1.1\r\n" H "\r\n", 400),
+	OK("absolute-form", "GET http://example.com/x/y?q HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/x/y"),
+	OK("absolute-form no path", "GET http://example.com HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/"),
+	OK("absolute-form query only", "GET http://e.com?q HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/"),
+	OK("absolute-form https, case", "GET HTTPS://E.COM/A HTTP/1.1\r\n" H "\r\n", GET, 11, true, "/A"),
+	ERR("absolute-form empty authority", "GET http:///x HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("other scheme", "GET ftp://e.com/x HTTP/1.1\r\n" H "\r\n", 400),
+};
+
+TEST(parse_table_every_split)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct parse_case *c = &cases[i];
+		size_t len = strlen(c->in);
+		struct conn *whole = malloc(sizeof(*whole));
+		const struct result *r = &whole->res[0];
+
+		/* "NUL in value" has a NUL inside: take its real length */
+		if (!strcmp(c->name, "NUL in value"))
+			len = sizeof("GET / HTTP/1.1\r\nX: a\0b\r\n" H "\r\n") - 1;
+		check_all_splits(_metadata, c->name, c->in, len, &deflim, whole);
+		if (c->ret == 0) {
+			EXPECT_EQ(0, whole->n) TH_LOG("case '%s'", c->name);
+		} else {
+			ASSERT_EQ(1, whole->n) TH_LOG("case '%s'", c->name);
+			EXPECT_EQ(c->ret, r->ret) TH_LOG("case '%s'", c->name);
+			if (c->ret == 1 && r->ret == 1) {
+				EXPECT_EQ(c->method, r->method) TH_LOG("case '%s'", c->name);
+				EXPECT_EQ(c->version, r->version) TH_LOG("case '%s'", c->name);
+				EXPECT_EQ(c->keep_alive, r->keep_alive) TH_LOG("case '%s'", c->name);
+				EXPECT_STREQ(c->path, r->path) TH_LOG("case '%s'", c->name);
+				EXPECT_EQ(c->body, r->body_len) TH_LOG("case '%s'", c->name);
+				/* whole input consumed: nothing left over */
+				EXPECT_EQ(0, whole->len) TH_LOG("case '%s'", c->name);
+			}
+		}
+		conn_free(whole);
+		free(whole);
+	}
+}
+
+/* A stream of 100 mixed requests in one piece, and cut at every byte. */
+TEST(pipelined_every_split)
+{
+	static const char *const reqs[] = {
+		"GET / HTTP/1.1\r\n" H "\r\n",
+		"HEAD /b HTTP/1.1\r\n" H "\r\n",
+		"GET /c HTTP/1.1\r\n" H "Content-Length: 4\r\n\r\nbody",
+		"\r\nGET /%64 HTTP/1.1\r\n" H "If-None-Match: \"x\"\r\n\r\n",
+		"POST /e HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi",
+	};
+	char *s = malloc(100 * 128);
+	struct conn *whole = malloc(sizeof(*whole));
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		strcpy(s + len, reqs[i % 5]);
+		len += strlen(reqs[i % 5]);
+	}
+	check_all_splits(_metadata, "pipelined", s, len, &deflim, whole);
+	ASSERT_EQ(100, whole->n);
+	for (i = 0; i < 100; i++) {
+		static const char *const paths[] = { "/", "/b", "/c", "/d", "" };
+
+		EXPECT_EQ(KHTTPD_PARSE_REQUEST, whole->res[i].ret);
+		EXPECT_STREQ(paths[i % 5], whole->res[i].path);
+	}
+	EXPECT_EQ(0, whole->len);
+	conn_free(whole);
+	free(whole);
+	free(s);
+}
+
+/* Build a request whose request line is @n bytes long. */
+static char *req_line_of(size_t n)
+{
+	char *s = malloc(n + 64);
+	size_t t = n - strlen("GET  HTTP/1.1");
+
+	strcpy(s, "GET /");
+	memset(s + 5, 'a', t - 1);
+	strcpy(s + 4 + t, " HTTP/1.1\r\n" H "\r\n");
+	return s;
+}
+
+/* One case of a limit: the status when fed whole and byte by byte. */
+static int limit_status(const char *s, size_t len, const struct khttpd_limits *l)
+{
+	struct conn *c = malloc(sizeof(*c)), *d = malloc(sizeof(*d));
+	int ret, i;
+
+	conn_init(c);
+	conn_feed(c, l, s, len);
+	ret = c->n ? c->res[0].ret : 0;
+	/* fed in small pieces it must end the same way */
+	conn_init(d);
+	for (i = 0; i < (int)len; i += 7)
+		conn_feed(d, l, s + i, len - i < 7 ? len - i : 7);
+	if ((d->n ? d->res[0].ret : 0) != ret)
+		ret = -999;
+	conn_free(c);
+	conn_free(d);
+	free(c);
+	free(d);
+	return ret;
+}
+
+TEST(limit_request_line)
+{
+	struct khttpd_limits l = deflim;
+	size_t n = l.max_request_line;
+	char *s;
+
+	s = req_line_of(n - 1);
+	EXPECT_EQ(1, limit_status(s, strlen(s), &l));
+	free(s);
+	s = req_line_of(n);
+	EXPECT_EQ(1, limit_status(s, strlen(s), &l));
+	free(s);
+	s = req_line_of(n + 1);
+	EXPECT_EQ(-414, limit_status(s, strlen(s), &l));
+	/* refused before the line ends: no need to wait for the rest */
+	EXPECT_EQ(-414, limit_status(s, n + 2, &l));
+	EXPECT_EQ(0, limit_status(s, n, &l));
+	free(s);
+}
+
+/* A head whose header section (field lines with CRLFs) is @n bytes. */
+static char *header_bytes_of(size_t n, size_t *len)
+{
+	char *s = malloc(n + 64);
+	size_t pad = n - strlen(H) - strlen("X: \r\n");
+
+	strcpy(s, "GET / HTTP/1.1\r\n" H "X: ");
+	memset(s + strlen(s), 'v', pad);
+	strcpy(s + strlen("GET / HTTP/1.1\r\n" H "X: ") + pad, "\r\n\r\n");
+	*len = strlen(s);
+	return s;
+}
+
+TEST(limit_header_bytes)
+{
+	struct khttpd_limits l = deflim;
+	size_t n = l.max_header_bytes, len;
+	char *s;
+
+	s = header_bytes_of(n - 1, &len);
+	EXPECT_EQ(1, limit_status(s, len, &l));
+	free(s);
+	s = header_bytes_of(n, &len);
+	EXPECT_EQ(1, limit_status(s, len, &l));
+	free(s);
+	s = header_bytes_of(n + 1, &len);
+	EXPECT_EQ(-431, limit_status(s, len, &l));
+	free(s);
+}
+
+static char *fields_of(int n, size_t *len)
+{
+	char *s = malloc(64 + n * 16);
+	int i;
+
+	strcpy(s, "GET / HTTP/1.1\r\n" H);
+	for (i = 1; i < n; i++)
+		sprintf(s + strlen(s), "X%d: y\r\n", i);
+	strcat(s, "\r\n");
+	*len = strlen(s);
+	return s;
+}
+
+TEST(limit_header_fields)
+{
+	struct khttpd_limits l = deflim;
+	int n = l.max_header_fields;
+	size_t len;
+	char *s;
+
+	s = fields_of(n - 1, &len);
+	EXPECT_EQ(1, limit_status(s, len, &l));
+	free(s);
+	s = fields_of(n, &len);
+	EXPECT_EQ(1, limit_status(s, len, &l));
+	free(s);
+	s = fields_of(n + 1, &len);
+	EXPECT_EQ(-431, limit_status(s, len, &l));
+	free(s);
+}
+
+TEST(limit_body)
+{
+	struct khttpd_limits l = deflim;
+	char s[256];
+	unsigned int n = 100;
+
+	l.max_body = n;
+	sprintf(s, "GET / HTTP/1.1\r\n" H "Content-Length: %u\r\n\r\n", n - 1);
+	EXPECT_EQ(1, limit_status(s, strlen(s), &l));
+	sprintf(s, "GET / HTTP/1.1\r\n" H "Content-Length: %u\r\n\r\n", n);
+	EXPECT_EQ(1, limit_status(s, strlen(s), &l));
+	sprintf(s, "GET / HTTP/1.1\r\n" H "Content-Length: %u\r\n\r\n", n + 1);
+	EXPECT_EQ(-413, limit_status(s, strlen(s), &l));
+}
+
+/* The body is skipped even when it arrives long after its head. */
+TEST(body_skipped_across_reads)
+{
+	const char *head = "GET /a HTTP/1.1\r\n" H "Content-Length: 10\r\n\r\n";
+	struct conn *c = malloc(sizeof(*c));
+
+	conn_init(c);
+	conn_feed(c, &deflim, head, strlen(head));
+	ASSERT_EQ(1, c->n);
+	EXPECT_EQ(10, c->res[0].body_len);
+	conn_feed(c, &deflim, "0123", 4);
+	conn_feed(c, &deflim, "456789GET /b HTTP/1.1\r\n" H "\r\n",
+		  strlen("456789GET /b HTTP/1.1\r\n" H "\r\n"));
+	ASSERT_EQ(2, c->n);
+	EXPECT_STREQ("/b", c->res[1].path);
+	EXPECT_EQ(0, c->len);
+	conn_free(c);
+	free(c);
+}
+
+TEST(date_format)
+{
+	char d[KHTTPD_DATE_LEN + 1] = "";
+
+	khttpd_http_date(784111777, d);	/* RFC 9110's example */
+	EXPECT_STREQ("Sun, 06 Nov 1994 08:49:37 GMT", d);
+	khttpd_http_date(0, d);
+	EXPECT_STREQ("Thu, 01 Jan 1970 00:00:00 GMT", d);
+	khttpd_http_date(951782400, d);	/* leap day */
+	EXPECT_STREQ("Tue, 29 Feb 2000 00:00:00 GMT", d);
+	khttpd_http_date(4102444799ULL, d);
+	EXPECT_STREQ("Thu, 31 Dec 2099 23:59:59 GMT", d);
+}
+
+TEST(date_parse)
+{
+	static const char *const good[] = {
+		"Sun, 06 Nov 1994 08:49:37 GMT",
+		"Sunday, 06-Nov-94 08:49:37 GMT",
+		"Sun Nov  6 08:49:37 1994",
+	};
+	static const char *const bad[] = {
+		"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
+		"Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+		"Sun, 06 Nov 1994 24:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
+		"Sun, 06 Nov 1994 08:49:37 GMTx", "yesterday",
+		"Sun Nov 6 08:49:37 1994", "Sun, 06 Nov 1969 08:49:37 GMT",
+	};
+	unsigned int i;
+	u64 t;
+
+	for (i = 0; i < 3; i++) {
+		t = 0;
+		EXPECT_TRUE(khttpd_http_parse_date(good[i], strlen(good[i]), &t))
+			TH_LOG("'%s'", good[i]);
+		EXPECT_EQ(784111777, t) TH_LOG("'%s'", good[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_FALSE(khttpd_http_parse_date(bad[i], strlen(bad[i]), &t))
+			TH_LOG("'%s'", bad[i]);
+	}
+	/* round trip over many dates */
+	for (t = 0; t < 5000000000ULL; t += 86399 * 37) {
+		char d[KHTTPD_DATE_LEN];
+		u64 back;
+
+		khttpd_http_date(t, d);
+		ASSERT_TRUE(khttpd_http_parse_date(d, KHTTPD_DATE_LEN, &back));
+		ASSERT_EQ(t, back);
+	}
+}
+
+/* Parse one request with extra fields @f and evaluate preconditions. */
+static int precondition(const char *f, u64 mtime)
+{
+	char s[1024];
+	struct khttpd_parser p = { 0 };
+	struct khttpd_request req;
+	size_t used;
+
+	snprintf(s, sizeof(s), "GET / HTTP/1.1\r\n" H "%s\r\n", f);
+	if (khttpd_http_parse(&p, s, strlen(s), &deflim, &req, &used) != 1)
+		return -1;
+	return khttpd_http_precondition(&req, "\"abc\"", 5, mtime);
+}
+
+TEST(conditional_get)
+{
+	const u64 m = 784111777;
+
+	EXPECT_EQ(200, precondition("", m));
+	EXPECT_EQ(304, precondition("If-None-Match: \"abc\"\r\n", m));
+	EXPECT_EQ(304, precondition("If-None-Match: W/\"abc\"\r\n", m));
+	EXPECT_EQ(304, precondition("If-None-Match: \"x\", \"abc\"\r\n", m));
+	EXPECT_EQ(304, precondition("If-None-Match: \"x\"\r\nIf-None-Match: \"abc\"\r\n", m));
+	EXPECT_EQ(304, precondition("If-None-Match: *\r\n", m));
+	EXPECT_EQ(200, precondition("If-None-Match: \"abcd\"\r\n", m));
+	EXPECT_EQ(200, precondition("If-None-Match: abc\r\n", m));
+	EXPECT_EQ(200, precondition("If-None-Match: \"ab\r\n", m));
+	EXPECT_EQ(200, precondition("If-None-Match: w/\"abc\"\r\n", m));
+	/* If-Modified-Since */
+	EXPECT_EQ(304, precondition("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n", m));
+	EXPECT_EQ(304, precondition("If-Modified-Since: Sun, 06 Nov 1994 08:49:38 GMT\r\n", m));
+	EXPECT_EQ(200, precondition("If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n", m));
+	EXPECT_EQ(304, precondition("If-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n", m));
+	EXPECT_EQ(200, precondition("If-Modified-Since: garbage\r\n", m));
+	/* If-None-Match decides when both are present */
+	EXPECT_EQ(200, precondition("If-None-Match: \"x\"\r\n"
+				    "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n", m));
+	EXPECT_EQ(304, precondition("If-None-Match: \"abc\"\r\n"
+				    "If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n", m));
+}
+
+static void answer_for(const char *s, bool found, struct khttpd_answer *a)
+{
+	struct khttpd_resource res = { "\"abc\"", 5, 100 };
+	struct khttpd_parser p = { 0 };
+	struct khttpd_request req;
+	char buf[512];
+	size_t used;
+	int ret;
+
+	strcpy(buf, s);
+	ret = khttpd_http_parse(&p, buf, strlen(buf), &deflim, &req, &used);
+	khttpd_http_answer(&req, ret < 0 ? -ret : 0, found ? &res : NULL, a);
+}
+
+TEST(answers)
+{
+	struct khttpd_answer a;
+
+	answer_for("GET / HTTP/1.1\r\n" H "\r\n", true, &a);
+	EXPECT_EQ(200, a.status);
+	EXPECT_FALSE(a.error);
+	EXPECT_EQ(KHTTPD_PART_FULL, a.part);
+	EXPECT_TRUE(a.keep_alive);
+	answer_for("HEAD / HTTP/1.1\r\n" H "\r\n", true, &a);
+	EXPECT_EQ(200, a.status);
+	EXPECT_EQ(KHTTPD_PART_HEADERS, a.part);
+	answer_for("HEAD / HTTP/1.1\r\n" H "If-None-Match: \"abc\"\r\n\r\n", true, &a);
+	EXPECT_EQ(304, a.status);
+	EXPECT_EQ(KHTTPD_PART_NM, a.part);
+	answer_for("GET / HTTP/1.1\r\n" H "\r\n", false, &a);
+	EXPECT_EQ(404, a.status);
+	EXPECT_TRUE(a.error);
+	EXPECT_TRUE(a.keep_alive);
+	answer_for("HEAD / HTTP/1.1\r\n" H "\r\n", false, &a);
+	EXPECT_EQ(404, a.status);
+	EXPECT_EQ(KHTTPD_PART_HEADERS, a.part);
+	answer_for("DELETE / HTTP/1.1\r\n" H "\r\n", true, &a);
+	EXPECT_EQ(405, a.status);
+	EXPECT_TRUE(a.keep_alive);
+	answer_for("BREW / HTTP/1.1\r\n" H "\r\n", true, &a);
+	EXPECT_EQ(501, a.status);
+	EXPECT_FALSE(a.keep_alive);
+	answer_for("GET / HTTP/3.0\r\n" H "\r\n", true, &a);
+	EXPECT_EQ(505, a.status);
+	EXPECT_FALSE(a.keep_alive);
+	answer_for("GET / HTTP/1.0\r\n\r\n", true, &a);
+	EXPECT_FALSE(a.keep_alive);
+}
+
+TEST(response_bytes)
+{
+	struct khttpd_resource r = { "\"e\"", 3, 784111777 };
+	const char *date = "Sun, 06 Nov 1994 08:49:37 GMT";
+	char out[512];
+	size_t n, fields;
+
+	n = khttpd_http_head(out, sizeof(out), 200, 11, true, date);
+	out[n] = '\0';
+	EXPECT_STREQ("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n", out);
+	n = khttpd_http_head(out, sizeof(out), 404, 10, true, date);
+	out[n] = '\0';
+	EXPECT_STREQ("HTTP/1.1 404 Not Found\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Connection: keep-alive\r\n", out);
+	n = khttpd_http_head(out, sizeof(out), 431, 11, false, date);
+	out[n] = '\0';
+	EXPECT_STREQ("HTTP/1.1 431 Request Header Fields Too Large\r\n"
+		     "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nConnection: close\r\n", out);
+	EXPECT_EQ(0, khttpd_http_head(out, 20, 200, 11, true, date));
+	n = khttpd_http_resource_fields(out, sizeof(out), &r, "text/html",
+					"max-age=60", 1234, false);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/html\r\n"
+		     "Content-Length: 1234\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Cache-Control: max-age=60\r\n\r\n", out);
+	n = khttpd_http_resource_fields(out, sizeof(out), &r, "text/html",
+					NULL, 1234, true);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n", out);
+	EXPECT_EQ(0, khttpd_http_resource_fields(out, 40, &r, "text/html",
+						 NULL, 1, false));
+
+	n = khttpd_http_error_response(out, sizeof(out), 405, &fields);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Length: 19\r\nAllow: GET, HEAD\r\n\r\n"
+		     "Method Not Allowed\n", out);
+	EXPECT_EQ(n - 19, fields);
+}
+
+/* Every status we send fits KHTTPD_HEAD_MAX, in every form. */
+TEST(every_status_fits_head_max)
+{
+	static const int all[] = { 200, 304, 400, 404, 405, 408, 413, 414,
+				   431, 500, 501, 503, 505 };
+	const char *date = "Sun, 06 Nov 1994 08:49:37 GMT";
+	char out[KHTTPD_HEAD_MAX];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		EXPECT_NE(0, khttpd_http_head(out, KHTTPD_HEAD_MAX, all[i], 10,
+					      false, date))
+			TH_LOG("status %d", all[i]);
+		EXPECT_NE(0, khttpd_http_head(out, KHTTPD_HEAD_MAX, all[i], 10,
+					      true, date))
+			TH_LOG("status %d", all[i]);
+		EXPECT_STRNE("Unknown", khttpd_http_reason(all[i]));
+	}
+}
+
+TEST(etag)
+{
+	char e1[KHTTPD_ETAG_MAX], e2[KHTTPD_ETAG_MAX];
+	u32 n1, n2;
+	u64 h;
+
+	h = khttpd_http_hash(KHTTPD_HASH_INIT, "hello", 5);
+	EXPECT_EQ(h, khttpd_http_hash(khttpd_http_hash(KHTTPD_HASH_INIT, "he", 2),
+				      "llo", 3));
+	n1 = khttpd_http_make_etag(e1, h, 5, 100);
+	n2 = khttpd_http_make_etag(e2, khttpd_http_hash(KHTTPD_HASH_INIT, "hellp", 5),
+				   5, 100);
+	EXPECT_EQ('"', e1[0]);
+	EXPECT_EQ('"', e1[n1 - 1]);
+	EXPECT_FALSE(n1 == n2 && !memcmp(e1, e2, n1));
+	n2 = khttpd_http_make_etag(e2, ~0ULL, ~0ULL, ~0ULL);
+	EXPECT_LE(n2, KHTTPD_ETAG_MAX);
+}
+
+TEST_HARNESS_MAIN
