@@ -28,12 +28,15 @@ SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,\
 		$(wildcard selftests/*_test.c))
 UNITTESTS := $(patsubst selftests/unit/%.c,$(BUILD)/unit/%,\
 		$(wildcard selftests/unit/*_test.c))
+FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
+		$(wildcard selftests/unit/*_fuzz.c))
 
 export BUILD
 
-.PHONY: all deps module selftests unittests check run shell checkpatch clean
+.PHONY: all deps module selftests unittests fuzzers fuzz check run shell \
+	checkpatch clean
 
-all: module selftests unittests
+all: module selftests unittests fuzzers
 
 deps:
 	@scripts/deps.sh
@@ -71,6 +74,22 @@ $(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.s
 	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I$(KSELFTEST) -Ikmod \
 		-o $@ $< $(ENGINE_SRC)
+
+fuzzers: $(FUZZERS)
+
+# libFuzzer targets of the engine; `make fuzz FUZZ_SECONDS=600` for a long run
+$(BUILD)/fuzz/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) | deps
+	@mkdir -p $(@D)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -Ikmod -o $@ $< $(ENGINE_SRC)
+
+FUZZ_SECONDS ?= 60
+fuzz: fuzzers
+	@for f in $(FUZZERS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$${f##*/}; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+			$(BUILD)/fuzz/corpus-$${f##*/} || exit 1; \
+	done
 
 check: all
 	@scripts/check.sh

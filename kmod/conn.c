@@ -121,6 +121,7 @@ struct khttpd_conn *khttpd_conn_create(struct khttpd_worker *w,
 	c->worker = w;
 	c->sock = sock;
 	refcount_set(&c->ref, 1);
+	khttpd_stat_inc(accepted);
 	list_add(&c->node, &w->conns);
 	w->nr_conns++;
 	INIT_LIST_HEAD(&c->tnode);
@@ -136,10 +137,13 @@ struct khttpd_conn *khttpd_conn_create(struct khttpd_worker *w,
 	 * listener's data_ready, which is ours: chain to what the listener
 	 * had before it instead.
 	 */
-	if (sk->sk_data_ready == khttpd_listen_data_ready)
-		c->saved_data_ready = w->listen_data_ready;
-	else
+	if (sk->sk_data_ready == khttpd_listen_data_ready) {
+		struct khttpd_listener *l = sk->sk_user_data;
+
+		c->saved_data_ready = l->saved_data_ready;
+	} else {
 		c->saved_data_ready = sk->sk_data_ready;
+	}
 	c->saved_write_space = sk->sk_write_space;
 	c->saved_state_change = sk->sk_state_change;
 	sk->sk_user_data = c;
@@ -204,6 +208,7 @@ void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 	list_del(&c->node);
 	c->worker->nr_conns--;
 	atomic_dec(&khttpd_conn_count);
+	khttpd_stat_inc(closed);
 	khttpd_conn_put(c);
 }
 
@@ -318,6 +323,8 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 	if (!a.keep_alive)
 		c->closing = true;
 	c->served = true;
+	khttpd_stat_inc(requests);
+	khttpd_stat_inc(responses[a.status / 100 - 1]);
 	return true;
 }
 
@@ -469,6 +476,7 @@ static int khttpd_conn_flush(struct khttpd_conn *c, bool *progress)
 		if (ret < 0)
 			return ret;
 		*progress = true;
+		khttpd_stat_add(bytes_sent, ret);
 		khttpd_conn_advance(c, ret);
 	}
 	return 0;
@@ -591,6 +599,8 @@ void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock)
 	khttpd_entry_copy(e, 0, w->scratch + n, e->fields_len + e->body_len);
 	v.iov_len = n + e->fields_len + e->body_len;
 	khttpd_entry_put(e);
+	khttpd_stat_inc(refused);
+	khttpd_stat_inc(responses[4]);
 	kernel_sendmsg(sock, &msg, &v, 1, v.iov_len);
 
 	for (n = 0; n < 4; n++) {
@@ -610,5 +620,8 @@ int khttpd_conn_init(void)
 
 void khttpd_conn_exit(void)
 {
+	if (atomic_read(&khttpd_conn_count))
+		pr_err("leak: %d connections not freed\n",
+		       atomic_read(&khttpd_conn_count));
 	kmem_cache_destroy(khttpd_conn_cache);
 }

@@ -146,18 +146,24 @@ void khttpd_http_answer(const struct khttpd_request *req, int parse_status,
 			const struct khttpd_resource *res,
 			struct khttpd_answer *a);
 
-/* Longest entity tag khttpd_http_make_etag() writes, quotes included. */
-#define KHTTPD_ETAG_MAX 56
-
 /*
- * A strong validator: "mtime-length-hash" in hex, where the hash is
- * khttpd_http_hash() of the content, fed in any number of pieces starting
- * from KHTTPD_HASH_INIT.
+ * A strong validator of fixed size (quotes included): a hash of the
+ * content, fed in any number of pieces to khttpd_http_hash() starting from
+ * KHTTPD_HASH_INIT, folded with its length and modification time.  Fixed
+ * size so that a response's header length is known before its body is.
  */
+#define KHTTPD_ETAG_LEN 18
 #define KHTTPD_HASH_INIT 0xcbf29ce484222325ULL
 u64 khttpd_http_hash(u64 h, const void *data, size_t len);
-u32 khttpd_http_make_etag(char out[KHTTPD_ETAG_MAX], u64 hash, u64 len,
-			  u64 mtime);
+void khttpd_http_make_etag(char out[KHTTPD_ETAG_LEN], u64 hash, u64 len,
+			   u64 mtime);
+
+/*
+ * Is @p a path khttpd_http_parse() can produce (so a request can reach
+ * it)?  It starts with '/', has no control character and no "." or ".."
+ * segment.
+ */
+bool khttpd_http_path_ok(const char *p, size_t len);
 
 /*
  * Header fields of a stored resource, each ending in CRLF, and the empty

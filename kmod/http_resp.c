@@ -360,19 +360,41 @@ u64 khttpd_http_hash(u64 h, const void *data, size_t len)
 	return h;
 }
 
-u32 khttpd_http_make_etag(char out[KHTTPD_ETAG_MAX], u64 hash, u64 len,
-			  u64 mtime)
+void khttpd_http_make_etag(char out[KHTTPD_ETAG_LEN], u64 hash, u64 len,
+			   u64 mtime)
 {
-	struct khttpd_w w = { .p = out, .left = KHTTPD_ETAG_MAX };
+	int i;
 
-	khttpd_w_str(&w, "\"");
-	khttpd_w_u64(&w, mtime, 16);
-	khttpd_w_str(&w, "-");
-	khttpd_w_u64(&w, len, 16);
-	khttpd_w_str(&w, "-");
-	khttpd_w_u64(&w, hash, 16);
-	khttpd_w_str(&w, "\"");
-	return w.len;	/* at most 2 + 3 * 16 + 2 = 52: see KHTTPD_ETAG_MAX */
+	/* fold length and time into the content hash: one fixed-size tag */
+	hash ^= len;
+	hash *= 0x100000001b3ULL;
+	hash ^= mtime;
+	hash *= 0x100000001b3ULL;
+	out[0] = '"';
+	for (i = 16; i >= 1; i--, hash >>= 4)
+		out[i] = "0123456789abcdef"[hash & 15];
+	out[17] = '"';
+}
+
+/* A path as stored: what khttpd_http_parse() can produce for a target. */
+bool khttpd_http_path_ok(const char *p, size_t len)
+{
+	size_t i, seg = 0;
+
+	if (!len || p[0] != '/')
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i < len && ((unsigned char)p[i] < 0x20 || p[i] == 0x7f))
+			return false;
+		if (i == len || p[i] == '/') {
+			/* the segment is p[seg + 1 .. i) */
+			if ((i - seg == 2 && p[seg + 1] == '.') ||
+			    (i - seg == 3 && p[seg + 1] == '.' && p[seg + 2] == '.'))
+				return false;
+			seg = i;
+		}
+	}
+	return true;
 }
 
 size_t khttpd_http_resource_fields(char *out, size_t cap,

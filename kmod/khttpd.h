@@ -7,6 +7,8 @@
 
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/timer.h>
@@ -14,25 +16,55 @@
 
 #include "http.h"
 
+#define KHTTPD_RELEASE "0.1.0"
+
+struct bio_vec;
 struct page;
 struct socket;
 struct sock;
 struct task_struct;
 
 /*
- * Run-time configuration.  Readers use READ_ONCE() on single fields; a
- * field may change between two requests, never within one.
+ * Run-time settings.  Readers use READ_ONCE() on single fields; writers
+ * hold khttpd_ctl_lock and validate the whole set before changing any of
+ * it (khttpd_settings_check()).
  */
-struct khttpd_config {
+struct khttpd_settings {
 	u32 header_timeout_ms;		/* whole head must arrive within */
 	u32 keepalive_timeout_ms;	/* idle between requests */
 	u32 send_timeout_ms;		/* no send progress for this long */
 	u32 max_conns;			/* open connections, all CPUs */
 	struct khttpd_limits limits;	/* of the HTTP engine */
 	bool zerocopy;			/* MSG_SPLICE_PAGES from the store */
+	u16 port;			/* default for START */
+	u64 mem_cap;			/* bytes of stored content */
 };
 
-extern struct khttpd_config khttpd_cfg;
+extern struct khttpd_settings khttpd_cfg;
+extern struct mutex khttpd_ctl_lock;
+int khttpd_settings_check(const struct khttpd_settings *s);
+void khttpd_settings_apply(const struct khttpd_settings *s);
+
+/*
+ * Counters, per CPU: each is only incremented by the worker of its CPU
+ * (or the control path), and summed on read.
+ */
+struct khttpd_pcpu_stats {
+	u64 requests;
+	u64 responses[5];
+	u64 bytes_sent;
+	u64 accepted;
+	u64 closed;
+	u64 refused;
+	u64 timed_out;
+};
+
+DECLARE_PER_CPU(struct khttpd_pcpu_stats, khttpd_pcpu_stats);
+#define khttpd_stat_inc(f)	this_cpu_inc(khttpd_pcpu_stats.f)
+#define khttpd_stat_add(f, n)	this_cpu_add(khttpd_pcpu_stats.f, n)
+
+struct khttpd_stats;
+void khttpd_stats_read(struct khttpd_stats *st);
 
 /*
  * A stored response: [304 fields][200 fields][body] in pages (see
@@ -49,8 +81,9 @@ struct khttpd_entry {
 	char *path;
 	u32 path_len;
 	struct khttpd_resource res;	/* validators, for the engine */
-	char etag[KHTTPD_ETAG_MAX];
+	char etag[KHTTPD_ETAG_LEN];
 	int status;			/* 200, or the error it answers */
+	u64 charge;			/* bytes counted against mem_cap */
 	u32 nm_len;			/* 304 header fields */
 	u32 fields_len;			/* 200 header fields */
 	u64 body_len;
@@ -60,8 +93,16 @@ struct khttpd_entry {
 };
 
 /* store.c */
+struct khttpd_put;
+struct khttpd_list;
 int khttpd_store_init(void);
 void khttpd_store_exit(void);
+int khttpd_store_put_builtin(void);
+int khttpd_store_put_user(const struct khttpd_put *put);
+int khttpd_store_delete_user(const char __user *path, u32 len);
+int khttpd_store_list(struct khttpd_list *l);
+void khttpd_store_clear(void);
+void khttpd_store_usage(u64 *entries, u64 *bytes);
 struct khttpd_entry *khttpd_store_get(const char *path, u32 len);
 struct khttpd_entry *khttpd_store_error(int status);
 void khttpd_entry_put(struct khttpd_entry *e);
@@ -86,11 +127,20 @@ enum khttpd_timer_class {
 	KHTTPD_T_NONE = KHTTPD_T_CLASSES,
 };
 
+/* A listening socket; its sk_user_data, and that of children not yet
+ * accepted (they are clones). */
+struct khttpd_listener {
+	struct khttpd_worker *worker;
+	struct socket *sock;
+	void (*saved_data_ready)(struct sock *sk);
+};
+
+#define KHTTPD_MAX_LISTENERS	2	/* IPv4 and IPv6 */
+
 struct khttpd_worker {
 	unsigned int cpu;
 	struct task_struct *task;
-	struct socket *listener;
-	void (*listen_data_ready)(struct sock *sk);	/* saved original */
+	struct khttpd_listener listeners[KHTTPD_MAX_LISTENERS];
 	unsigned long flags;			/* KHTTPD_WORKER_* bits */
 	struct llist_head ready;		/* conns with pending events */
 	struct list_head conns;			/* every conn we own */
@@ -175,11 +225,21 @@ void khttpd_conn_close(struct khttpd_conn *c, bool abort);
 void khttpd_conn_put(struct khttpd_conn *c);
 
 /* server.c */
+struct khttpd_start;
 void khttpd_listen_data_ready(struct sock *sk);
 void khttpd_worker_set_timer(struct khttpd_worker *w, struct khttpd_conn *c,
 			     enum khttpd_timer_class class, bool restart);
 const char *khttpd_worker_date(struct khttpd_worker *w);
-int khttpd_server_start(unsigned short port, int backlog);
-void khttpd_server_stop(void);
+bool khttpd_server_running(void);
+int khttpd_server_start(const struct khttpd_start *args);
+int khttpd_server_stop(void);
+
+/* ctl.c */
+int khttpd_ctl_init(void);
+void khttpd_ctl_exit(void);
+
+/* sysfs.c */
+int khttpd_sysfs_init(void);
+void khttpd_sysfs_exit(void);
 
 #endif /* _KHTTPD_H */

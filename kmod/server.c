@@ -15,6 +15,8 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/khttpd.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -26,50 +28,52 @@
 static struct khttpd_worker **khttpd_workers;	/* indexed by CPU */
 
 /*
- * Installed on the listener, and so inherited by every child socket until
- * we accept it and install the connection's callbacks: only the listener
- * itself (TCP_LISTEN) means "accept".  sk_user_data is the worker on both.
+ * Installed on the listeners, and so inherited by every child socket until
+ * we accept it and install the connection's callbacks: only a listener
+ * itself (TCP_LISTEN) means "accept".  sk_user_data is the listener on
+ * both.
  */
 void khttpd_listen_data_ready(struct sock *sk)
 {
-	struct khttpd_worker *w;
+	struct khttpd_listener *l;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	w = sk->sk_user_data;
-	if (w) {
+	l = sk->sk_user_data;
+	if (l) {
 		if (sk->sk_state == TCP_LISTEN) {
-			set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
-			wake_up_process(w->task);
+			set_bit(KHTTPD_WORKER_ACCEPT, &l->worker->flags);
+			wake_up_process(l->worker->task);
 		}
-		w->listen_data_ready(sk);
+		l->saved_data_ready(sk);
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
-static int khttpd_worker_listen(struct khttpd_worker *w, unsigned short port,
-				int backlog)
+static int khttpd_listen(struct khttpd_worker *w, struct khttpd_listener *l,
+			 struct sockaddr_storage *addr, int backlog)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
-	};
-	int cpu = w->cpu;
+	int cpu = w->cpu, family = addr->ss_family;
 	struct socket *sock;
 	struct sock *sk;
 	int err;
 
-	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+	err = sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP,
 			       &sock);
 	if (err)
 		return err;
 	sk = sock->sk;
 	sock_set_reuseaddr(sk);
 	sock_set_reuseport(sk);
-	err = sock_setsockopt(sock, SOL_SOCKET, SO_INCOMING_CPU,
-			      KERNEL_SOCKPTR(&cpu), sizeof(cpu));
+	if (family == AF_INET6)
+		err = ip6_sock_set_v6only(sk);
 	if (!err)
-		err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+		err = sock_setsockopt(sock, SOL_SOCKET, SO_INCOMING_CPU,
+				      KERNEL_SOCKPTR(&cpu), sizeof(cpu));
+	if (!err)
+		err = kernel_bind(sock, (struct sockaddr *)addr,
+				  family == AF_INET6 ?
+				  sizeof(struct sockaddr_in6) :
+				  sizeof(struct sockaddr_in));
 	if (!err)
 		err = kernel_listen(sock, backlog);
 	if (err) {
@@ -77,41 +81,54 @@ static int khttpd_worker_listen(struct khttpd_worker *w, unsigned short port,
 		return err;
 	}
 
+	l->worker = w;
+	l->sock = sock;
 	write_lock_bh(&sk->sk_callback_lock);
-	w->listen_data_ready = sk->sk_data_ready;
-	sk->sk_user_data = w;
+	l->saved_data_ready = sk->sk_data_ready;
+	sk->sk_user_data = l;
 	sk->sk_data_ready = khttpd_listen_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
-	w->listener = sock;
 	return 0;
 }
 
-static void khttpd_worker_unlisten(struct khttpd_worker *w)
+static void khttpd_unlisten(struct khttpd_listener *l)
 {
 	struct sock *sk;
 
-	if (!w->listener)
+	if (!l->sock)
 		return;
-	sk = w->listener->sk;
+	sk = l->sock->sk;
 	write_lock_bh(&sk->sk_callback_lock);
 	sk->sk_user_data = NULL;
-	sk->sk_data_ready = w->listen_data_ready;
+	sk->sk_data_ready = l->saved_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
-	sock_release(w->listener);
-	w->listener = NULL;
+	sock_release(l->sock);
+	l->sock = NULL;
 }
 
 static void khttpd_worker_accept(struct khttpd_worker *w)
 {
-	unsigned int i;
+	unsigned int i, idle = 0, l = 0;
 
-	for (i = 0; i < KHTTPD_ACCEPT_BUDGET; i++) {
+	for (i = 0; i < KHTTPD_ACCEPT_BUDGET; i++, l++) {
+		struct khttpd_listener *lis;
 		struct socket *sock;
 		int err;
 
-		err = kernel_accept(w->listener, &sock, O_NONBLOCK);
-		if (err == -EAGAIN)
-			return;
+		/* round-robin over the listeners until all are drained */
+		lis = &w->listeners[l % KHTTPD_MAX_LISTENERS];
+		if (!lis->sock) {
+			if (++idle == KHTTPD_MAX_LISTENERS)
+				return;
+			continue;
+		}
+		err = kernel_accept(lis->sock, &sock, O_NONBLOCK);
+		if (err == -EAGAIN) {
+			if (++idle == KHTTPD_MAX_LISTENERS)
+				return;
+			continue;
+		}
+		idle = 0;
 		if (err) {
 			if (err != -ECONNABORTED)
 				pr_warn_ratelimited("cpu %u: accept: %d\n",
@@ -122,10 +139,8 @@ static void khttpd_worker_accept(struct khttpd_worker *w)
 			khttpd_conn_refuse(w, sock);
 			continue;
 		}
-		if (!khttpd_conn_create(w, sock)) {
+		if (!khttpd_conn_create(w, sock))
 			khttpd_conn_refuse(w, sock);
-			continue;
-		}
 	}
 	/* Budget spent: there may be more; come back after the others. */
 	set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
@@ -225,6 +240,7 @@ static void khttpd_worker_expire(struct khttpd_worker *w)
 				break;
 			}
 			/* a client that stopped reading gets a reset */
+			khttpd_stat_inc(timed_out);
 			khttpd_conn_close(c, class == KHTTPD_T_SEND);
 		}
 	}
@@ -276,13 +292,11 @@ static void khttpd_worker_free(struct khttpd_worker *w)
 	kfree(w);
 }
 
-static struct khttpd_worker *khttpd_worker_create(unsigned int cpu,
-						  unsigned short port,
-						  int backlog)
+static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 {
 	struct khttpd_worker *w;
 	struct task_struct *task;
-	int err, i;
+	int i;
 
 	w = kzalloc_node(sizeof(*w), GFP_KERNEL, cpu_to_node(cpu));
 	if (!w)
@@ -299,7 +313,7 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu,
 		kfree(w);
 		return ERR_PTR(-ENOMEM);
 	}
-	/* Accept whatever queued before the callback was installed. */
+	/* Accept whatever queued before the callbacks were installed. */
 	set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
 
 	task = kthread_create_on_cpu(khttpd_worker_fn, w, cpu, "khttpd/%u");
@@ -311,73 +325,146 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu,
 	/* Callbacks may wake the task after it exits: keep it around. */
 	get_task_struct(task);
 	w->task = task;
-
-	err = khttpd_worker_listen(w, port, backlog);
-	if (err) {
-		kthread_stop(task);
-		khttpd_worker_free(w);
-		return ERR_PTR(err);
-	}
 	return w;
 }
 
-void khttpd_server_stop(void)
+bool khttpd_server_running(void)
 {
-	unsigned int cpu;
-
-	if (!khttpd_workers)
-		return;
-	/* Threads first: after this nothing uses the sockets but us. */
-	for_each_possible_cpu(cpu)
-		if (khttpd_workers[cpu])
-			kthread_stop(khttpd_workers[cpu]->task);
-	for_each_possible_cpu(cpu)
-		if (khttpd_workers[cpu])
-			khttpd_worker_unlisten(khttpd_workers[cpu]);
-	/*
-	 * Closing a listener destroys the children it had not handed out,
-	 * which carry our listen callback and point at the worker; wait for
-	 * any softirq still running that callback before freeing workers.
-	 */
-	synchronize_rcu();
-	for_each_possible_cpu(cpu) {
-		if (khttpd_workers[cpu])
-			khttpd_worker_free(khttpd_workers[cpu]);
-	}
-	kfree(khttpd_workers);
-	khttpd_workers = NULL;
+	return READ_ONCE(khttpd_workers) != NULL;
 }
 
-int khttpd_server_start(unsigned short port, int backlog)
+/* Stop and free every worker; the caller holds khttpd_ctl_lock. */
+static void khttpd_server_teardown(struct khttpd_worker **workers)
 {
-	unsigned int cpu;
-	int err = 0;
+	unsigned int cpu, i;
 
-	if (!port)
+	/* Threads first: after this nothing uses the sockets but us. */
+	for_each_possible_cpu(cpu)
+		if (workers[cpu])
+			kthread_stop(workers[cpu]->task);
+	for_each_possible_cpu(cpu)
+		for (i = 0; workers[cpu] && i < KHTTPD_MAX_LISTENERS; i++)
+			khttpd_unlisten(&workers[cpu]->listeners[i]);
+	/*
+	 * Closing a listener destroys the children it had not handed out,
+	 * which carry our listen callback and point at the listener; wait
+	 * for any softirq still running that callback before freeing.
+	 */
+	synchronize_rcu();
+	for_each_possible_cpu(cpu)
+		if (workers[cpu])
+			khttpd_worker_free(workers[cpu]);
+	kfree(workers);
+}
+
+int khttpd_server_stop(void)
+{
+	struct khttpd_worker **workers;
+
+	lockdep_assert_held(&khttpd_ctl_lock);
+	workers = khttpd_workers;
+	if (!workers)
+		return -EALREADY;
+	WRITE_ONCE(khttpd_workers, NULL);
+	khttpd_server_teardown(workers);
+	khttpd_store_clear();
+	pr_info("stopped\n");
+	return 0;
+}
+
+/* The listening addresses a START asks for, as socket addresses. */
+static int khttpd_start_addrs(const struct khttpd_start *args, u16 port,
+			      struct sockaddr_storage addrs[], int *n)
+{
+	u32 flags = args->flags ? args->flags : KHTTPD_START_IPV4;
+
+	*n = 0;
+	if (flags & ~(KHTTPD_START_IPV4 | KHTTPD_START_IPV6))
 		return -EINVAL;
-	khttpd_workers = kcalloc(nr_cpu_ids, sizeof(*khttpd_workers),
-				 GFP_KERNEL);
-	if (!khttpd_workers)
+	if (flags & KHTTPD_START_IPV4) {
+		struct sockaddr_in *sin = (void *)&addrs[(*n)++];
+
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, args->addr4, 4);
+	}
+	if (flags & KHTTPD_START_IPV6) {
+		struct sockaddr_in6 *sin6 = (void *)&addrs[(*n)++];
+
+		if (!IS_ENABLED(CONFIG_IPV6))
+			return -EAFNOSUPPORT;
+		memset(sin6, 0, sizeof(*sin6));
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, args->addr6, 16);
+	}
+	return 0;
+}
+
+/* The caller holds khttpd_ctl_lock; @args is validated except for CPUs. */
+int khttpd_server_start(const struct khttpd_start *args)
+{
+	struct sockaddr_storage addrs[KHTTPD_MAX_LISTENERS];
+	u16 port = args->port ? args->port : READ_ONCE(khttpd_cfg.port);
+	int backlog = args->backlog ? args->backlog : 1024;
+	struct khttpd_worker **workers;
+	bool all = true;
+	unsigned int cpu, i;
+	int err, naddr;
+
+	lockdep_assert_held(&khttpd_ctl_lock);
+	if (khttpd_workers)
+		return -EALREADY;
+	if (!port || args->backlog > INT_MAX)
+		return -EINVAL;
+	err = khttpd_start_addrs(args, port, addrs, &naddr);
+	if (err)
+		return err;
+	for (i = 0; i < KHTTPD_CPUSET_WORDS; i++)
+		all &= !args->cpus[i];
+
+	workers = kcalloc(nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
+	if (!workers)
 		return -ENOMEM;
+	err = khttpd_store_put_builtin();
+	if (err)
+		goto out;
 
 	cpus_read_lock();
-	for_each_online_cpu(cpu) {
+	for (i = 0; i < KHTTPD_CPUSET_WORDS * 64; i++) {
 		struct khttpd_worker *w;
+		int j;
 
-		w = khttpd_worker_create(cpu, port, backlog);
+		if (all ? i >= nr_cpu_ids || !cpu_online(i) :
+			  !(args->cpus[i / 64] & (1ULL << (i % 64))))
+			continue;
+		if (i >= nr_cpu_ids || !cpu_online(i)) {
+			err = -EINVAL;
+			break;
+		}
+		w = khttpd_worker_create(i);
 		if (IS_ERR(w)) {
 			err = PTR_ERR(w);
 			break;
 		}
-		khttpd_workers[cpu] = w;
+		workers[i] = w;
+		for (j = 0; j < naddr && !err; j++)
+			err = khttpd_listen(w, &w->listeners[j], &addrs[j],
+					    backlog);
+		if (err)
+			break;
 	}
 	cpus_read_unlock();
+out:
 	if (err) {
-		khttpd_server_stop();
+		khttpd_server_teardown(workers);
 		return err;
 	}
 	for_each_possible_cpu(cpu)
-		if (khttpd_workers[cpu])
-			wake_up_process(khttpd_workers[cpu]->task);
+		if (workers[cpu])
+			wake_up_process(workers[cpu]->task);
+	WRITE_ONCE(khttpd_workers, workers);
+	pr_info("listening on port %u\n", port);
 	return 0;
 }

@@ -49,6 +49,19 @@ for t in "$BUILD"/unit/*; do
 	fi
 done
 
+echo "== fuzzing the HTTP engine (2,000,000 inputs per target)"
+for f in "$BUILD"/fuzz/*; do
+	[ -x "$f" ] || continue
+	name=${f##*/}
+	corpus=$BUILD/fuzz/corpus-$name
+	mkdir -p "$corpus"
+	cp selftests/unit/"$name".seeds/* "$corpus"/ 2>/dev/null
+	"$f" -runs=2000000 -max_len=4096 "$corpus" > "$LOG/$name.log" 2>&1
+	rc=$?
+	tail -n 1 "$LOG/$name.log"
+	result $rc "$name: no crash, leak or engine invariant broken"
+done
+
 echo "== checkpatch (errors fail; warnings are listed)"
 make -s checkpatch > "$LOG/checkpatch.txt" 2>&1
 grep -E '^(ERROR|WARNING)' "$LOG/checkpatch.txt" | head -n 20

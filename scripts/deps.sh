@@ -15,6 +15,8 @@ PKGS=(
 	linux-headers-6.12-amd64	# module build; pulls in the vmlinuz we boot
 	linux-source-6.12		# kselftest headers, checkpatch, debug kernel
 	build-essential
+	clang				# libFuzzer targets
+	libclang-rt-14-dev
 	qemu-system-x86
 	busybox-static
 	cpio

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/khttpd: the settings as writable files, "enabled" to start
+ * and stop with defaults, and the counters under stats/.  A write is
+ * checked like SET_CONFIG: a bad value is -EINVAL and changes nothing.
+ */
+#include <linux/kobject.h>
+#include <linux/kstrtox.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/khttpd.h>
+
+#include "khttpd.h"
+
+static struct kobject *khttpd_kobj;
+
+struct khttpd_knob {
+	struct kobj_attribute attr;
+	size_t off;		/* in struct khttpd_settings */
+	u8 bytes;		/* 1 (bool), 2, 4 or 8 */
+};
+
+static ssize_t khttpd_knob_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	const struct khttpd_knob *k = container_of(attr, struct khttpd_knob,
+						   attr);
+	const void *p = (const void *)&khttpd_cfg + k->off;
+	u64 v;
+
+	switch (k->bytes) {
+	case 1:
+		v = READ_ONCE(*(const bool *)p);
+		break;
+	case 2:
+		v = READ_ONCE(*(const u16 *)p);
+		break;
+	case 4:
+		v = READ_ONCE(*(const u32 *)p);
+		break;
+	default:
+		v = READ_ONCE(*(const u64 *)p);
+		break;
+	}
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+static ssize_t khttpd_knob_store(struct kobject *kobj,
+				 struct kobj_attribute *attr, const char *buf,
+				 size_t count)
+{
+	const struct khttpd_knob *k = container_of(attr, struct khttpd_knob,
+						   attr);
+	struct khttpd_settings s;
+	void *p = (void *)&s + k->off;
+	int err;
+	u64 v;
+
+	if (kstrtou64(buf, 10, &v))
+		return -EINVAL;
+	if ((k->bytes == 1 && v > 1) || (k->bytes == 2 && v > U16_MAX) ||
+	    (k->bytes == 4 && v > U32_MAX))
+		return -EINVAL;
+	mutex_lock(&khttpd_ctl_lock);
+	s = khttpd_cfg;
+	switch (k->bytes) {
+	case 1:
+		*(bool *)p = v;
+		break;
+	case 2:
+		*(u16 *)p = v;
+		break;
+	case 4:
+		*(u32 *)p = v;
+		break;
+	default:
+		*(u64 *)p = v;
+		break;
+	}
+	err = khttpd_settings_check(&s);
+	if (!err)
+		khttpd_settings_apply(&s);
+	mutex_unlock(&khttpd_ctl_lock);
+	return err ? err : count;
+}
+
+#define KNOB(_name, field) \
+	static struct khttpd_knob khttpd_knob_##_name = { \
+		.attr = __ATTR(_name, 0644, khttpd_knob_show, \
+			       khttpd_knob_store), \
+		.off = offsetof(struct khttpd_settings, field), \
+		.bytes = sizeof_field(struct khttpd_settings, field), \
+	}
+
+KNOB(port, port);
+KNOB(header_timeout_ms, header_timeout_ms);
+KNOB(keepalive_timeout_ms, keepalive_timeout_ms);
+KNOB(send_timeout_ms, send_timeout_ms);
+KNOB(max_conns, max_conns);
+KNOB(max_request_line, limits.max_request_line);
+KNOB(max_header_bytes, limits.max_header_bytes);
+KNOB(max_header_fields, limits.max_header_fields);
+KNOB(max_body, limits.max_body);
+KNOB(zerocopy, zerocopy);
+KNOB(mem_cap, mem_cap);
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", khttpd_server_running());
+}
+
+/* 1 starts with the defaults (all CPUs, 0.0.0.0, the port setting). */
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct khttpd_start args = { .size = sizeof(args) };
+	bool on;
+	int err = 0;
+
+	if (kstrtobool(buf, &on))
+		return -EINVAL;
+	mutex_lock(&khttpd_ctl_lock);
+	if (on && !khttpd_server_running())
+		err = khttpd_server_start(&args);
+	else if (!on && khttpd_server_running())
+		err = khttpd_server_stop();
+	mutex_unlock(&khttpd_ctl_lock);
+	return err ? err : count;
+}
+
+static struct kobj_attribute khttpd_enabled_attr = __ATTR_RW(enabled);
+
+static struct attribute *khttpd_knob_attrs[] = {
+	&khttpd_enabled_attr.attr,
+	&khttpd_knob_port.attr.attr,
+	&khttpd_knob_header_timeout_ms.attr.attr,
+	&khttpd_knob_keepalive_timeout_ms.attr.attr,
+	&khttpd_knob_send_timeout_ms.attr.attr,
+	&khttpd_knob_max_conns.attr.attr,
+	&khttpd_knob_max_request_line.attr.attr,
+	&khttpd_knob_max_header_bytes.attr.attr,
+	&khttpd_knob_max_header_fields.attr.attr,
+	&khttpd_knob_max_body.attr.attr,
+	&khttpd_knob_zerocopy.attr.attr,
+	&khttpd_knob_mem_cap.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group khttpd_knob_group = {
+	.attrs = khttpd_knob_attrs,
+};
+
+struct khttpd_stat_attr {
+	struct kobj_attribute attr;
+	size_t off;		/* of a __u64 in struct khttpd_stats */
+};
+
+static ssize_t khttpd_stat_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	const struct khttpd_stat_attr *a = container_of(attr,
+		struct khttpd_stat_attr, attr);
+	struct khttpd_stats st;
+
+	khttpd_stats_read(&st);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((void *)&st + a->off));
+}
+
+#define STAT(_name, field) \
+	static struct khttpd_stat_attr khttpd_stat_##_name = { \
+		.attr = __ATTR(_name, 0444, khttpd_stat_show, NULL), \
+		.off = offsetof(struct khttpd_stats, field), \
+	}
+
+STAT(requests, requests);
+STAT(responses_1xx, responses[0]);
+STAT(responses_2xx, responses[1]);
+STAT(responses_3xx, responses[2]);
+STAT(responses_4xx, responses[3]);
+STAT(responses_5xx, responses[4]);
+STAT(bytes_sent, bytes_sent);
+STAT(conns_accepted, conns_accepted);
+STAT(conns_closed, conns_closed);
+STAT(conns_open, conns_open);
+STAT(conns_refused, conns_refused);
+STAT(conns_timed_out, conns_timed_out);
+STAT(entries, entries);
+STAT(content_bytes, content_bytes);
+
+static struct attribute *khttpd_stat_attrs[] = {
+	&khttpd_stat_requests.attr.attr,
+	&khttpd_stat_responses_1xx.attr.attr,
+	&khttpd_stat_responses_2xx.attr.attr,
+	&khttpd_stat_responses_3xx.attr.attr,
+	&khttpd_stat_responses_4xx.attr.attr,
+	&khttpd_stat_responses_5xx.attr.attr,
+	&khttpd_stat_bytes_sent.attr.attr,
+	&khttpd_stat_conns_accepted.attr.attr,
+	&khttpd_stat_conns_closed.attr.attr,
+	&khttpd_stat_conns_open.attr.attr,
+	&khttpd_stat_conns_refused.attr.attr,
+	&khttpd_stat_conns_timed_out.attr.attr,
+	&khttpd_stat_entries.attr.attr,
+	&khttpd_stat_content_bytes.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group khttpd_stat_group = {
+	.name = "stats",
+	.attrs = khttpd_stat_attrs,
+};
+
+static const struct attribute_group *khttpd_groups[] = {
+	&khttpd_knob_group,
+	&khttpd_stat_group,
+	NULL,
+};
+
+int khttpd_sysfs_init(void)
+{
+	int err;
+
+	khttpd_kobj = kobject_create_and_add("khttpd", kernel_kobj);
+	if (!khttpd_kobj)
+		return -ENOMEM;
+	err = sysfs_create_groups(khttpd_kobj, khttpd_groups);
+	if (err) {
+		kobject_put(khttpd_kobj);
+		khttpd_kobj = NULL;
+	}
+	return err;
+}
+
+void khttpd_sysfs_exit(void)
+{
+	sysfs_remove_groups(khttpd_kobj, khttpd_groups);
+	kobject_put(khttpd_kobj);
+}

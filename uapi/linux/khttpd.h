@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * khttpd control interface.
+ *
+ * The device /dev/khttpd (mode 0600) takes every command below in two
+ * ways, with the same numbers and the same argument structs:
+ *
+ *  - ioctl(fd, KHTTPD_CMD_x, &arg);
+ *  - io_uring IORING_OP_URING_CMD on that fd with sqe->cmd_op set to
+ *    KHTTPD_CMD_x and the SQE's command area holding a struct
+ *    khttpd_uring_cmd that points at the same argument struct.  The
+ *    arguments are read during the call; the CQE's res is what ioctl would
+ *    return (0 or -errno).
+ *
+ * Every argument struct starts with __u32 size, which the caller sets to
+ * sizeof() of the struct as it knows it.  A size smaller than the first
+ * version of the struct is -EINVAL; a larger one is accepted if the bytes
+ * the kernel does not know are zero (else -E2BIG), so structs can grow.
+ * Reserved fields and undefined flag bits must be zero (-EINVAL).  Commands
+ * that change anything need CAP_NET_ADMIN (-EPERM).  A rejected command
+ * changes nothing.  Unknown commands: -ENOTTY.
+ *
+ * KHTTPD_CMD_VERSION (struct khttpd_version, out)
+ *	ABI version, feature bits (KHTTPD_F_*), module release string.
+ *
+ * KHTTPD_CMD_START (struct khttpd_start, in)
+ *	Start serving: one listener and one thread per CPU of @cpus (all
+ *	online CPUs if empty), on @addr4 (if KHTTPD_START_IPV4) and/or @addr6
+ *	(if KHTTPD_START_IPV6; IPv6-only socket), default 0.0.0.0.  @port 0
+ *	means the configured port, @backlog 0 means 1024.  If the store has no
+ *	"/", the built-in page is put there.  Errors: -EALREADY (running),
+ *	-EINVAL (offline or impossible CPU, bad flags), -EADDRINUSE,
+ *	-EADDRNOTAVAIL, -ENOMEM.
+ *
+ * KHTTPD_CMD_STOP (no argument: the ioctl argument and arg/arg_len are 0)
+ *	Stop serving: close listeners and connections, stop the threads and
+ *	empty the store.  -EALREADY if not running.
+ *
+ * KHTTPD_CMD_PUT (struct khttpd_put, in)
+ *	Store a response for URL path @path: the body (@body_len bytes at
+ *	@body), Content-Type @type, optional Cache-Control @cache_control,
+ *	Last-Modified @mtime (0: now).  The path is the decoded, normalised
+ *	form a request target maps to: it starts with '/', has no "." or ".."
+ *	segment, no control character.  An existing entry is replaced
+ *	atomically: answers in flight finish with the old content.  Errors:
+ *	-EINVAL (bad path, type or flags), -ENAMETOOLONG (path over
+ *	KHTTPD_PATH_MAX), -ENOSPC (the memory cap would be exceeded),
+ *	-EFAULT, -ENOMEM.
+ *
+ * KHTTPD_CMD_DELETE (struct khttpd_delete, in)
+ *	Remove the entry for @path.  -ENOENT if there is none.
+ *
+ * KHTTPD_CMD_LIST (struct khttpd_list, in/out)
+ *	Page through the store: records (struct khttpd_list_entry) are
+ *	written to @buf (@buf_len bytes) starting at @cursor (0 for the
+ *	first page); @count is set to the number written and @cursor to where
+ *	the next page starts, or KHTTPD_LIST_END.  Entries changed during a
+ *	listing may be missed or seen twice.  -EINVAL if @buf_len cannot hold
+ *	the next record; -EINVAL for a cursor that was never returned.
+ *
+ * KHTTPD_CMD_GET_STATS (struct khttpd_stats, out)
+ *	Counters since the module was loaded (summed over CPUs).
+ *
+ * KHTTPD_CMD_GET_CONFIG (struct khttpd_config, out)
+ * KHTTPD_CMD_SET_CONFIG (struct khttpd_config, in)
+ *	Timeouts, limits of the HTTP engine, connection cap, memory cap,
+ *	zero-copy and the default port.  SET replaces the whole set (get,
+ *	change, set); a value out of range is -EINVAL and changes nothing.
+ *	New values apply to requests from then on; the port at the next
+ *	START.
+ */
+#ifndef _UAPI_LINUX_KHTTPD_H
+#define _UAPI_LINUX_KHTTPD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define KHTTPD_ABI_VERSION	1
+#define KHTTPD_IOC_TYPE		0xE4
+
+#define KHTTPD_PATH_MAX		8192	/* longest URL path stored */
+#define KHTTPD_TYPE_MAX		255	/* longest Content-Type, Cache-Control */
+
+/* in the SQE command area (sqe->cmd) of IORING_OP_URING_CMD */
+struct khttpd_uring_cmd {
+	__u64 arg;		/* address of the command's argument struct */
+	__u32 arg_len;		/* its size; 0 for commands without one */
+	__u32 reserved;
+};
+
+/* feature bits of struct khttpd_version */
+#define KHTTPD_F_URING_CMD	(1ULL << 0)	/* commands over uring_cmd */
+#define KHTTPD_F_IPV6		(1ULL << 1)	/* KHTTPD_START_IPV6 */
+#define KHTTPD_F_ZEROCOPY	(1ULL << 2)	/* MSG_SPLICE_PAGES sends */
+#define KHTTPD_F_CPUSET		(1ULL << 3)	/* khttpd_start.cpus */
+
+struct khttpd_version {
+	__u32 size;
+	__u32 abi;		/* KHTTPD_ABI_VERSION */
+	__u64 features;		/* KHTTPD_F_* */
+	char release[32];	/* NUL-terminated */
+	__u64 reserved[4];
+};
+
+#define KHTTPD_START_IPV4	(1U << 0)
+#define KHTTPD_START_IPV6	(1U << 1)
+#define KHTTPD_CPUSET_WORDS	16	/* up to 1024 CPUs */
+
+struct khttpd_start {
+	__u32 size;
+	__u32 flags;		/* KHTTPD_START_*; none: IPv4 0.0.0.0 */
+	__u16 port;		/* 0: the configured port */
+	__u16 reserved0;
+	__u32 backlog;		/* 0: 1024 */
+	__u8 addr4[4];		/* network byte order */
+	__u8 addr6[16];
+	__u32 reserved1;
+	__u64 cpus[KHTTPD_CPUSET_WORDS];	/* bit N: CPU N; empty: all */
+	__u64 reserved[4];
+};
+
+struct khttpd_put {
+	__u32 size;
+	__u32 flags;		/* none defined */
+	__u64 path;		/* user address of the path, no NUL needed */
+	__u64 type;		/* Content-Type */
+	__u64 cache_control;	/* Cache-Control, or 0 */
+	__u64 body;
+	__u64 body_len;
+	__u64 mtime;		/* Last-Modified, seconds since 1970; 0: now */
+	__u32 path_len;
+	__u32 type_len;
+	__u32 cache_control_len;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+struct khttpd_delete {
+	__u32 size;
+	__u32 path_len;
+	__u64 path;
+	__u64 reserved[2];
+};
+
+#define KHTTPD_LIST_END		(~0ULL)
+
+struct khttpd_list {
+	__u32 size;
+	__u32 count;		/* out: records written */
+	__u64 cursor;		/* in: 0 or a returned cursor; out: next */
+	__u64 buf;		/* user address of the record buffer */
+	__u32 buf_len;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* One record of a listing, 8-byte aligned, followed by the next. */
+struct khttpd_list_entry {
+	__u32 rec_len;		/* bytes of this record */
+	__u32 path_len;
+	__u64 body_len;
+	__u64 mtime;
+	char path[];		/* path_len bytes, no NUL */
+};
+
+struct khttpd_stats {
+	__u32 size;
+	__u32 running;		/* 1 while started */
+	__u64 requests;		/* requests answered */
+	__u64 responses[5];	/* by class: [0] 1xx ... [4] 5xx */
+	__u64 bytes_sent;
+	__u64 conns_accepted;
+	__u64 conns_closed;
+	__u64 conns_open;	/* accepted - closed */
+	__u64 conns_refused;	/* over max_conns */
+	__u64 conns_timed_out;
+	__u64 entries;		/* content store */
+	__u64 content_bytes;	/* memory they use, counted against mem_cap */
+	__u64 reserved[8];
+};
+
+struct khttpd_config {
+	__u32 size;
+	__u32 header_timeout_ms;	/* 1..3600000 */
+	__u32 keepalive_timeout_ms;	/* 1..3600000 */
+	__u32 send_timeout_ms;		/* 1..3600000 */
+	__u32 max_conns;		/* >= 1 */
+	__u32 max_request_line;		/* request line + header section */
+	__u32 max_header_bytes;		/*  + 4 must fit 64 KiB */
+	__u32 max_header_fields;	/* >= 1 */
+	__u32 max_body;			/* discarded request body */
+	__u32 zerocopy;			/* 0 or 1 */
+	__u16 port;			/* default port for START, >= 1 */
+	__u16 reserved0;
+	__u32 reserved1;
+	__u64 mem_cap;			/* bytes of content, >= 1 MiB */
+	__u64 reserved[4];
+};
+
+/* Sizes of the first version of each struct: smaller is -EINVAL. */
+#define KHTTPD_VERSION_SIZE_VER0	80
+#define KHTTPD_START_SIZE_VER0		200
+#define KHTTPD_PUT_SIZE_VER0		104
+#define KHTTPD_DELETE_SIZE_VER0		32
+#define KHTTPD_LIST_SIZE_VER0		48
+#define KHTTPD_STATS_SIZE_VER0		184
+#define KHTTPD_CONFIG_SIZE_VER0		88
+
+#define KHTTPD_CMD_VERSION	_IOWR(KHTTPD_IOC_TYPE, 0x00, struct khttpd_version)
+#define KHTTPD_CMD_START	_IOW(KHTTPD_IOC_TYPE, 0x01, struct khttpd_start)
+#define KHTTPD_CMD_STOP		_IO(KHTTPD_IOC_TYPE, 0x02)
+#define KHTTPD_CMD_PUT		_IOW(KHTTPD_IOC_TYPE, 0x03, struct khttpd_put)
+#define KHTTPD_CMD_DELETE	_IOW(KHTTPD_IOC_TYPE, 0x04, struct khttpd_delete)
+#define KHTTPD_CMD_LIST		_IOWR(KHTTPD_IOC_TYPE, 0x05, struct khttpd_list)
+#define KHTTPD_CMD_GET_STATS	_IOWR(KHTTPD_IOC_TYPE, 0x06, struct khttpd_stats)
+#define KHTTPD_CMD_GET_CONFIG	_IOWR(KHTTPD_IOC_TYPE, 0x07, struct khttpd_config)
+#define KHTTPD_CMD_SET_CONFIG	_IOW(KHTTPD_IOC_TYPE, 0x08, struct khttpd_config)
+
+#endif /* _UAPI_LINUX_KHTTPD_H */
