@@ -17,7 +17,10 @@ KSRC_TAR ?= /usr/src/linux-source-6.12.tar.xz
 CC	?= gcc
 CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	   -Wno-sign-compare -Wno-clobbered -Wno-format-truncation
+	   -Wno-sign-compare -Wno-format-truncation
+# kselftest_harness.h assigns a local after setjmp() and reads it after
+# longjmp(): optimised, a failed ASSERT skips the fixture's teardown.
+TEST_CFLAGS := -O0 -g
 KSELFTEST := $(BUILD)/ksrc/tools/testing/selftests
 CHECKPATCH := $(BUILD)/ksrc/scripts/checkpatch.pl
 
@@ -25,7 +28,9 @@ ENGINE_SRC := kmod/http.c kmod/http_resp.c
 ENGINE_HDR := kmod/http.h kmod/http_shim.h
 
 SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,\
-		$(wildcard selftests/*_test.c))
+		$(wildcard selftests/*_test.c)) \
+	     $(patsubst selftests/%,$(BUILD)/selftests/%,\
+		$(wildcard selftests/*_test.sh))
 UNITTESTS := $(patsubst selftests/unit/%.c,$(BUILD)/unit/%,\
 		$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
@@ -33,10 +38,21 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 
 export BUILD
 
-.PHONY: all deps module selftests unittests fuzzers fuzz check run shell \
-	checkpatch clean
+.PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
+	shell checkpatch clean
 
-all: module selftests unittests fuzzers
+all: module userspace selftests unittests fuzzers
+
+# Userspace programs are static: the guest has busybox and little else.
+USERSPACE := $(BUILD)/userspace/khttpctl
+CTL_SRC := userspace/ctl.c userspace/ctl.h uapi/linux/khttpd.h
+
+userspace: $(USERSPACE)
+
+$(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -o $@ $< \
+		userspace/ctl.c -luring
 
 deps:
 	@scripts/deps.sh
@@ -62,16 +78,22 @@ $(BUILD)/ksrc/.stamp: | deps
 selftests: $(SELFTESTS)
 
 # Guest binaries are static: the guest has busybox and little else.
-$(BUILD)/selftests/%: selftests/%.c selftests/khttpd_util.h $(BUILD)/ksrc/.stamp
+$(BUILD)/selftests/%: selftests/%.c selftests/khttpd_util.h $(CTL_SRC) \
+		$(BUILD)/ksrc/.stamp
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -static -I$(KSELFTEST) -Iselftests -Iuapi \
-		-o $@ $< -lpthread
+	$(CC) $(TEST_CFLAGS) $(WARN) -D_GNU_SOURCE -static -I$(KSELFTEST) \
+		-Iselftests -Iuapi -Iuserspace -o $@ $< userspace/ctl.c \
+		-luring -lpthread
+
+$(BUILD)/selftests/%.sh: selftests/%.sh
+	@mkdir -p $(@D)
+	install -m 755 $< $@
 
 unittests: $(UNITTESTS)
 
 $(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.stamp
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
+	$(CC) $(TEST_CFLAGS) $(WARN) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I$(KSELFTEST) -Ikmod \
 		-o $@ $< $(ENGINE_SRC)
 
@@ -86,9 +108,9 @@ $(BUILD)/fuzz/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) | deps
 FUZZ_SECONDS ?= 60
 fuzz: fuzzers
 	@for f in $(FUZZERS); do \
-		mkdir -p $(BUILD)/fuzz/corpus-$${f##*/}; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-			$(BUILD)/fuzz/corpus-$${f##*/} || exit 1; \
+		c=$(BUILD)/fuzz-corpus/$${f##*/}; mkdir -p $$c; \
+		cp selftests/unit/$${f##*/}.seeds/* $$c/; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$c || exit 1; \
 	done
 
 check: all

@@ -127,8 +127,10 @@ enum khttpd_timer_class {
 	KHTTPD_T_NONE = KHTTPD_T_CLASSES,
 };
 
-/* A listening socket; its sk_user_data, and that of children not yet
- * accepted (they are clones). */
+/*
+ * A listening socket.  It is the sk_user_data of the listener, and so of
+ * its children until they are accepted (they are clones).
+ */
 struct khttpd_listener {
 	struct khttpd_worker *worker;
 	struct socket *sock;

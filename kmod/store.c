@@ -316,16 +316,21 @@ struct khttpd_entry *khttpd_store_get(const char *path, u32 len)
 	struct khttpd_entry *e;
 
 	rcu_read_lock();
+again:
 	hlist_for_each_entry_rcu(e, khttpd_bucket(hash), node) {
-		if (e->hash == hash && e->path_len == len &&
-		    !memcmp(e->path, path, len) &&
-		    refcount_inc_not_zero(&e->ref)) {
-			rcu_read_unlock();
-			return e;
-		}
+		if (e->hash != hash || e->path_len != len ||
+		    memcmp(e->path, path, len))
+			continue;
+		if (refcount_inc_not_zero(&e->ref))
+			break;
+		/*
+		 * A dying match was replaced (its successor is already
+		 * published) or deleted: look again rather than miss it.
+		 */
+		goto again;
 	}
 	rcu_read_unlock();
-	return NULL;
+	return e;
 }
 
 /* The prebuilt error response for @status, with a reference. */

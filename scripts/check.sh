@@ -51,9 +51,9 @@ done
 
 echo "== fuzzing the HTTP engine (2,000,000 inputs per target)"
 for f in "$BUILD"/fuzz/*; do
-	[ -x "$f" ] || continue
+	[ -f "$f" ] && [ -x "$f" ] || continue
 	name=${f##*/}
-	corpus=$BUILD/fuzz/corpus-$name
+	corpus=$BUILD/fuzz-corpus/$name
 	mkdir -p "$corpus"
 	cp selftests/unit/"$name".seeds/* "$corpus"/ 2>/dev/null
 	"$f" -runs=2000000 -max_len=4096 "$corpus" > "$LOG/$name.log" 2>&1

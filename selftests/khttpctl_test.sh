@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# khttpctl end to end, once per transport (uring_cmd, then --ioctl): load a
+# directory tree and fetch every file back over HTTP, put/rm/ls, config,
+# stats, stop/start.  TAP output.
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+check() { # check NAME COMMAND...: a test passes if COMMAND succeeds
+	name=$1; shift
+	if "$@" > /tmp/check.out 2>&1; then ok "$name"; else
+		not_ok "$name"; sed 's/^/#   /' /tmp/check.out; fi
+}
+fetch() { curl -s --max-time 10 -o "$2" -w '%{http_code} %{content_type}' "http://127.0.0.1:${3:-8080}$1"; }
+
+echo "TAP version 13"
+echo "1..27"
+
+# a small site: html, css, png (binary), nested text, an odd name
+site=/tmp/site
+rm -rf $site
+mkdir -p $site/css $site/img $site/a/b
+echo '<h1>home</h1>' > $site/index.html
+echo 'body { color: red }' > $site/css/main.css
+head -c 70000 /dev/urandom > $site/img/logo.png
+seq 1 5000 > $site/a/b/numbers.txt
+echo 'spaced' > "$site/a/with space.txt"
+
+for mode in uring_cmd ioctl; do
+	ctl="khttpctl"
+	[ $mode = ioctl ] && ctl="khttpctl --ioctl"
+	insmod /khttpd/khttpd.ko port=8080 || { not_ok "$mode: insmod"; continue; }
+
+	check "$mode: version names the transport" \
+		sh -c "$ctl version | grep -q 'transport $mode'"
+	check "$mode: load a tree" sh -c "$ctl load $site --prefix /s | grep -q 'loaded 6 files'"
+	check "$mode: files come back byte for byte with their types" sh -c '
+		set -e
+		for f in index.html css/main.css img/logo.png a/b/numbers.txt; do
+			out=$(curl -s -o /tmp/got -w "%{http_code} %{content_type}" \
+				"http://127.0.0.1:8080/s/$f")
+			cmp -s /tmp/got '"$site"'/$f
+			case $f in
+			*.html) [ "$out" = "200 text/html" ] ;;
+			*.css) [ "$out" = "200 text/css" ] ;;
+			*.png) [ "$out" = "200 image/png" ] ;;
+			*.txt) [ "$out" = "200 text/plain" ] ;;
+			esac
+		done'
+	check "$mode: index.html answers for its directory" sh -c "
+		[ \"\$(curl -s http://127.0.0.1:8080/s/)\" = '<h1>home</h1>' ]"
+	check "$mode: a name with a space, percent-encoded in the request" sh -c "
+		[ \"\$(curl -s 'http://127.0.0.1:8080/s/a/with%20space.txt')\" = spaced ]"
+	check "$mode: ls lists what was loaded" sh -c "
+		$ctl ls > /tmp/ls && grep -q ' /s/img/logo.png\$' /tmp/ls &&
+		grep -q '^ *70000 ' /tmp/ls && [ \$(wc -l < /tmp/ls) -eq 7 ]"
+	check "$mode: ls --json" sh -c "$ctl --json ls | grep -q '\"path\":\"/s/css/main.css\",\"size\":20'"
+	check "$mode: put with type and cache-control" sh -c "
+		$ctl put /p /etc/passwd --type text/x-test --cache-control no-cache &&
+		curl -si http://127.0.0.1:8080/p | tr -d '\r' > /tmp/p &&
+		grep -q '^Content-Type: text/x-test\$' /tmp/p &&
+		grep -q '^Cache-Control: no-cache\$' /tmp/p && grep -q '^root:' /tmp/p"
+	check "$mode: rm, then 404; rm again names the step and the error" sh -c "
+		$ctl rm /p && [ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/p) = 404 ] &&
+		! $ctl rm /p 2> /tmp/err && grep -q 'DELETE: No such file' /tmp/err"
+	check "$mode: config set and get, seen in sysfs" sh -c "
+		$ctl config keepalive_timeout_ms=3000 max_conns=77 &&
+		[ \"\$($ctl config keepalive_timeout_ms)\" = 'keepalive_timeout_ms   3000' ] &&
+		[ \$(cat /sys/kernel/khttpd/max_conns) = 77 ]"
+	check "$mode: config refuses bad keys and values, changing nothing" sh -c "
+		! $ctl config nosuch=1 2>/dev/null && ! $ctl config max_conns=0 2>/dev/null &&
+		! $ctl config max_conns=abc 2>/dev/null && [ \$(cat /sys/kernel/khttpd/max_conns) = 77 ]"
+	check "$mode: stats --json counts the requests" sh -c "
+		$ctl --json stats | grep -q '\"requests\":[1-9]'"
+	check "$mode: stop, then start on another port and CPU set" sh -c "
+		$ctl stop && ! curl -s http://127.0.0.1:8080/ > /dev/null &&
+		$ctl start --port 8082 --cpus 0 && curl -s http://127.0.0.1:8082/ | grep -q Hello &&
+		[ \$(grep -l '^khttpd/' /proc/[0-9]*/comm | wc -l) = 1 ]"
+	rmmod khttpd || not_ok "$mode: rmmod"
+done
+
+check "--help lists every command, option and default" sh -c "
+	khttpctl --help > /tmp/help &&
+	for w in version start stop put rm ls stats config load --addr --port --cpus \
+		--backlog --type --cache-control --watch --prefix --ioctl --json --device \
+		'default: all online CPUs' 'default 0.0.0.0' /dev/khttpd; do
+		grep -q -- \"\$w\" /tmp/help || { echo missing \$w; exit 1; }
+	done"
+[ $n -eq 27 ] || { echo "not ok - ran $n checks, planned 27"; failed=1; }
+[ $failed -eq 0 ]

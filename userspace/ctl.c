@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The two transports to /dev/khttpd.  liburing 2.3 has no helper for
+ * IORING_OP_URING_CMD, so the SQE is filled in here by hand.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+int khttpd_ctl_open(struct khttpd_ctl *c, const char *dev, bool use_ioctl)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = open(dev ? dev : KHTTPD_CTL_DEVICE, O_RDWR | O_CLOEXEC);
+	if (c->fd < 0)
+		return -errno;
+	if (use_ioctl)
+		return 0;
+	/* io_uring may be missing or disabled (kernel.io_uring_disabled) */
+	if (io_uring_queue_init(64, &c->ring, 0) == 0)
+		c->uring = true;
+	return 0;
+}
+
+void khttpd_ctl_close(struct khttpd_ctl *c)
+{
+	if (c->uring)
+		io_uring_queue_exit(&c->ring);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->uring = false;
+}
+
+int khttpd_ctl_queue(struct khttpd_ctl *c, unsigned int op, void *arg,
+		     uint32_t len, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&c->ring);
+	struct khttpd_uring_cmd *uc;
+
+	if (!sqe) {
+		/* the submission queue is full: push what is there */
+		if (io_uring_submit(&c->ring) < 0)
+			return -EBUSY;
+		sqe = io_uring_get_sqe(&c->ring);
+		if (!sqe)
+			return -EBUSY;
+	}
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = c->fd;
+	sqe->cmd_op = op;
+	sqe->user_data = tag;
+	uc = (struct khttpd_uring_cmd *)sqe->cmd;
+	uc->arg = (uintptr_t)arg;
+	uc->arg_len = arg ? len : 0;
+	c->inflight++;
+	return 0;
+}
+
+int khttpd_ctl_reap(struct khttpd_ctl *c, uint64_t *tag, int *res)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	if (!c->inflight)
+		return -ENOENT;
+	ret = io_uring_submit_and_wait(&c->ring, 1);
+	if (ret < 0)
+		return ret;
+	ret = io_uring_wait_cqe(&c->ring, &cqe);
+	if (ret < 0)
+		return ret;
+	*tag = cqe->user_data;
+	*res = cqe->res;
+	io_uring_cqe_seen(&c->ring, cqe);
+	c->inflight--;
+	return 0;
+}
+
+int khttpd_ctl_cmd(struct khttpd_ctl *c, unsigned int op, void *arg,
+		   uint32_t len)
+{
+	uint64_t tag;
+	int ret, res;
+
+	if (!c->uring)
+		return ioctl(c->fd, op, arg) < 0 ? -errno : 0;
+	ret = khttpd_ctl_queue(c, op, arg, len, 0);
+	if (!ret)
+		ret = khttpd_ctl_reap(c, &tag, &res);
+	return ret ? ret : res;
+}

@@ -1,0 +1,807 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * khttpctl: control khttpd through /dev/khttpd.
+ *
+ * One wrapper per command around khttpd_ctl_cmd() (ctl.c), which sends it
+ * as an io_uring uring_cmd, or as an ioctl with --ioctl or where io_uring
+ * is unavailable.  "load" keeps many PUTs in flight per submit.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+static struct khttpd_ctl ctl;
+static bool json;
+
+static void die(const char *step, int err)
+{
+	fprintf(stderr, "khttpctl: %s: %s\n", step, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("khttpctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(" (see khttpctl --help)\n", stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static void usage(void)
+{
+	printf(
+"usage: khttpctl [--ioctl] [--json] [--device PATH] COMMAND [ARGS]\n"
+"\n"
+"Control the in-kernel HTTP server khttpd.\n"
+"\n"
+"commands:\n"
+"  version                       ABI version, features, transport\n"
+"  start [--addr A]... [--port P] [--cpus LIST] [--backlog N]\n"
+"                                start serving; A is an IPv4 or IPv6 address\n"
+"                                (default 0.0.0.0; repeat for both families),\n"
+"                                P defaults to the 'port' setting, LIST like\n"
+"                                0-3,6 (default: all online CPUs), N 1024\n"
+"  stop                          stop serving and empty the content store\n"
+"  put URLPATH FILE [--type T] [--cache-control V]\n"
+"                                store FILE at URLPATH; T defaults to the type\n"
+"                                /etc/mime.types gives its extension\n"
+"  rm URLPATH                    remove an entry\n"
+"  ls                            list the content store\n"
+"  stats [--watch [SEC]]         counters (every SEC seconds, default 1)\n"
+"  config [KEY[=VALUE]]...       show or change settings\n"
+"  load DIR [--prefix P]         store every file under DIR at P/relative/path\n"
+"                                (default P is empty); index.html also at its\n"
+"                                directory's URL\n"
+"\n"
+"options:\n"
+"  --ioctl         send commands with ioctl instead of io_uring uring_cmd\n"
+"  --json          machine-readable output\n"
+"  --device PATH   the control device (default " KHTTPD_CTL_DEVICE ")\n"
+"  -h, --help      this text\n");
+}
+
+/* ---- version ---------------------------------------------------------- */
+
+static int cmd_version(int argc, char **argv)
+{
+	struct khttpd_version v = { .size = sizeof(v) };
+	int err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_VERSION, &v, sizeof(v));
+
+	if (err)
+		die("VERSION", err);
+	if (json) {
+		printf("{\"abi\":%u,\"release\":\"%s\",\"features\":%" PRIu64
+		       ",\"transport\":\"%s\"}\n", v.abi, v.release, (uint64_t)v.features,
+		       ctl.uring ? "uring_cmd" : "ioctl");
+		return 0;
+	}
+	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s\n",
+	       v.release, v.abi, ctl.uring ? "uring_cmd" : "ioctl",
+	       v.features & KHTTPD_F_URING_CMD ? " uring_cmd" : "",
+	       v.features & KHTTPD_F_IPV6 ? " ipv6" : "",
+	       v.features & KHTTPD_F_ZEROCOPY ? " zerocopy" : "",
+	       v.features & KHTTPD_F_CPUSET ? " cpuset" : "");
+	return 0;
+}
+
+/* ---- start / stop ----------------------------------------------------- */
+
+static unsigned long parse_num(const char *s, const char *what,
+			       unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max)
+		usage_error("bad %s '%s'", what, s);
+	return v;
+}
+
+static void parse_cpus(const char *list, __u64 *set)
+{
+	const char *p = list;
+
+	while (*p) {
+		char *end;
+		unsigned long a, b;
+
+		a = strtoul(p, &end, 10);
+		if (end == p)
+			usage_error("bad CPU list '%s'", list);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || b < a)
+				usage_error("bad CPU list '%s'", list);
+		}
+		if (b >= KHTTPD_CPUSET_WORDS * 64)
+			usage_error("CPU %lu is beyond what khttpd supports", b);
+		for (; a <= b; a++)
+			set[a / 64] |= 1ULL << (a % 64);
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			usage_error("bad CPU list '%s'", list);
+	}
+}
+
+static int cmd_start(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "backlog", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct khttpd_start s = { .size = sizeof(s) };
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			if (inet_pton(AF_INET, optarg, s.addr4) == 1)
+				s.flags |= KHTTPD_START_IPV4;
+			else if (inet_pton(AF_INET6, optarg, s.addr6) == 1)
+				s.flags |= KHTTPD_START_IPV6;
+			else
+				usage_error("bad address '%s'", optarg);
+			break;
+		case 'p':
+			s.port = parse_num(optarg, "port", 65535);
+			break;
+		case 'c':
+			parse_cpus(optarg, s.cpus);
+			break;
+		case 'b':
+			s.backlog = parse_num(optarg, "backlog", INT_MAX);
+			break;
+		default:
+			usage_error("bad option for start");
+		}
+	}
+	if (optind != argc)
+		usage_error("start takes no arguments");
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_START, &s, sizeof(s));
+	if (err)
+		die("START", err);
+	return 0;
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	int err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_STOP, NULL, 0);
+
+	if (err)
+		die("STOP", err);
+	return 0;
+}
+
+/* ---- content ------------------------------------------------------------ */
+
+struct mime {
+	char ext[16];
+	char type[96];
+};
+
+static struct mime *mimes;
+static size_t nmimes;
+
+/* Extension-to-type table from /etc/mime.types (Debian's media-types). */
+static void load_mime_types(void)
+{
+	FILE *f = fopen("/etc/mime.types", "r");
+	char line[1024];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *save, *type = strtok_r(line, " \t\n", &save), *ext;
+
+		if (!type || type[0] == '#')
+			continue;
+		while ((ext = strtok_r(NULL, " \t\n", &save))) {
+			struct mime *m;
+
+			if (strlen(ext) >= sizeof(m->ext) ||
+			    strlen(type) >= sizeof(m->type))
+				continue;
+			m = realloc(mimes, (nmimes + 1) * sizeof(*mimes));
+			if (!m)
+				die("reading /etc/mime.types", ENOMEM);
+			mimes = m;
+			strcpy(mimes[nmimes].ext, ext);
+			strcpy(mimes[nmimes].type, type);
+			nmimes++;
+		}
+	}
+	fclose(f);
+}
+
+static const char *type_of(const char *file)
+{
+	const char *dot = strrchr(file, '.'), *slash = strrchr(file, '/');
+	size_t i;
+
+	if (!mimes)
+		load_mime_types();
+	if (dot && (!slash || dot > slash))
+		for (i = 0; i < nmimes; i++)
+			if (!strcasecmp(mimes[i].ext, dot + 1))
+				return mimes[i].type;
+	return "application/octet-stream";
+}
+
+/* A file to PUT, mapped, and the command describing it. */
+struct upload {
+	struct khttpd_put put;
+	char *url;
+	void *map;
+	size_t len;
+	const char *file;
+};
+
+static int upload_prepare(struct upload *u, const char *url, const char *file,
+			  const char *type, const char *cc)
+{
+	struct stat st;
+	int fd;
+
+	memset(u, 0, sizeof(*u));
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	u->len = st.st_size;
+	if (u->len) {
+		u->map = mmap(NULL, u->len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (u->map == MAP_FAILED) {
+			close(fd);
+			return -errno;
+		}
+	}
+	close(fd);
+	u->url = strdup(url);
+	u->file = file;
+	u->put.size = sizeof(u->put);
+	u->put.path = (uintptr_t)u->url;
+	u->put.path_len = strlen(url);
+	u->put.type = (uintptr_t)type;
+	u->put.type_len = strlen(type);
+	if (cc) {
+		u->put.cache_control = (uintptr_t)cc;
+		u->put.cache_control_len = strlen(cc);
+	}
+	u->put.body = (uintptr_t)u->map;
+	u->put.body_len = u->len;
+	u->put.mtime = st.st_mtime > 0 ? st.st_mtime : 0;
+	return 0;
+}
+
+static void upload_done(struct upload *u)
+{
+	if (u->map && u->len)
+		munmap(u->map, u->len);
+	free(u->url);
+	u->map = NULL;
+	u->url = NULL;
+}
+
+static int cmd_put(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "cache-control", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *type = NULL, *cc = NULL;
+	struct upload u;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 't')
+			type = optarg;
+		else if (opt == 'c')
+			cc = optarg;
+		else
+			usage_error("bad option for put");
+	}
+	if (argc - optind != 2)
+		usage_error("put needs URLPATH and FILE");
+	err = upload_prepare(&u, argv[optind], argv[optind + 1],
+			     type ? type : type_of(argv[optind + 1]), cc);
+	if (err)
+		die(argv[optind + 1], err);
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_PUT, &u.put, sizeof(u.put));
+	if (err)
+		die("PUT", err);
+	upload_done(&u);
+	return 0;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	struct khttpd_delete d = { .size = sizeof(d) };
+	int err;
+
+	if (argc != 2)
+		usage_error("rm needs URLPATH");
+	d.path = (uintptr_t)argv[1];
+	d.path_len = strlen(argv[1]);
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_DELETE, &d, sizeof(d));
+	if (err)
+		die("DELETE", err);
+	return 0;
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct khttpd_list l = { .size = sizeof(l) };
+	bool first = true;
+	int err;
+
+	if (argc != 1)
+		usage_error("ls takes no arguments");
+	if (json)
+		printf("[");
+	do {
+		size_t off = 0;
+		unsigned int i;
+
+		l.buf = (uintptr_t)buf;
+		l.buf_len = sizeof(buf);
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_LIST, &l, sizeof(l));
+		if (err)
+			die("LIST", err);
+		for (i = 0; i < l.count; i++) {
+			struct khttpd_list_entry *e = (void *)(buf + off);
+			char when[32];
+			time_t t = e->mtime;
+
+			if (json) {
+				unsigned int k;
+
+				printf("%s{\"path\":\"", first ? "" : ",");
+				for (k = 0; k < e->path_len; k++) {
+					unsigned char ch = e->path[k];
+
+					if (ch == '"' || ch == '\\')
+						printf("\\%c", ch);
+					else if (ch < 0x20)
+						printf("\\u%04x", ch);
+					else
+						putchar(ch);
+				}
+				printf("\",\"size\":%" PRIu64 ",\"mtime\":%" PRIu64 "}",
+				       (uint64_t)e->body_len, (uint64_t)e->mtime);
+			} else {
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+					 gmtime(&t));
+				printf("%12" PRIu64 "  %s  %.*s\n",
+				       (uint64_t)e->body_len, when,
+				       (int)e->path_len, e->path);
+			}
+			first = false;
+			off += e->rec_len;
+		}
+	} while (l.cursor != KHTTPD_LIST_END);
+	if (json)
+		printf("]\n");
+	return 0;
+}
+
+/* ---- load ---------------------------------------------------------------- */
+
+#define LOAD_INFLIGHT 32
+
+static struct {
+	const char *root;
+	const char *prefix;
+	struct upload slots[LOAD_INFLIGHT];
+	bool busy[LOAD_INFLIGHT];
+	unsigned long files, bytes, failed;
+} load;
+
+/* Wait for one PUT in flight and release its slot. */
+static void load_reap(void)
+{
+	uint64_t tag;
+	int res, err;
+
+	err = khttpd_ctl_reap(&ctl, &tag, &res);
+	if (err)
+		die("waiting for PUT", err);
+	if (res) {
+		fprintf(stderr, "khttpctl: PUT %s (%s): %s\n",
+			load.slots[tag].url, load.slots[tag].file, strerror(-res));
+		load.failed++;
+	} else {
+		load.files++;
+		load.bytes += load.slots[tag].len;
+	}
+	upload_done(&load.slots[tag]);
+	free((void *)load.slots[tag].file);
+	load.busy[tag] = false;
+}
+
+static void load_one(const char *url, const char *file)
+{
+	struct upload *u;
+	int i, err;
+
+	for (i = 0; i < LOAD_INFLIGHT && load.busy[i]; i++)
+		;
+	if (i == LOAD_INFLIGHT) {
+		load_reap();
+		for (i = 0; load.busy[i]; i++)
+			;
+	}
+	u = &load.slots[i];
+	err = upload_prepare(u, url, file, type_of(file), NULL);
+	if (err) {
+		fprintf(stderr, "khttpctl: %s: %s\n", file, strerror(-err));
+		load.failed++;
+		return;
+	}
+	u->file = strdup(file);
+	if (!ctl.uring) {
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_PUT, &u->put,
+				     sizeof(u->put));
+		if (err) {
+			fprintf(stderr, "khttpctl: PUT %s: %s\n", url,
+				strerror(-err));
+			load.failed++;
+		} else {
+			load.files++;
+			load.bytes += u->len;
+		}
+		upload_done(u);
+		free((void *)u->file);
+		return;
+	}
+	err = khttpd_ctl_queue(&ctl, KHTTPD_CMD_PUT, &u->put, sizeof(u->put), i);
+	if (err)
+		die("queueing PUT", err);
+	load.busy[i] = true;
+}
+
+static int load_visit(const char *file, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	const char *rel = file + strlen(load.root);
+	char url[KHTTPD_PATH_MAX + 1];
+	const char *base;
+
+	if (flag != FTW_F || !S_ISREG(st->st_mode))
+		return 0;
+	snprintf(url, sizeof(url), "%s/%s", load.prefix, rel + (*rel == '/'));
+	load_one(url, file);
+	/* a directory's index.html answers for the directory too */
+	base = strrchr(url, '/');
+	if (base && !strcmp(base + 1, "index.html")) {
+		url[base + 1 - url] = '\0';
+		load_one(url, file);
+	}
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prefix", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char root[PATH_MAX];
+	int opt;
+
+	load.prefix = "";
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'p')
+			usage_error("bad option for load");
+		load.prefix = optarg;
+	}
+	if (argc - optind != 1)
+		usage_error("load needs DIR");
+	if (*load.prefix && (load.prefix[0] != '/' ||
+			     load.prefix[strlen(load.prefix) - 1] == '/'))
+		usage_error("--prefix must start with / and not end with it");
+	if (!realpath(argv[optind], root))
+		die(argv[optind], errno);
+	load.root = root;
+	if (nftw(root, load_visit, 32, FTW_PHYS))
+		die("walking the directory", errno);
+	while (ctl.inflight)
+		load_reap();
+	if (json)
+		printf("{\"files\":%lu,\"bytes\":%lu,\"failed\":%lu}\n",
+		       load.files, load.bytes, load.failed);
+	else
+		printf("loaded %lu files, %lu bytes; %lu failed\n",
+		       load.files, load.bytes, load.failed);
+	return load.failed ? 1 : 0;
+}
+
+/* ---- stats ----------------------------------------------------------- */
+
+static void print_stats(const struct khttpd_stats *s)
+{
+	static const char *const cls[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	int i;
+
+	if (json) {
+		printf("{\"running\":%u,\"requests\":%llu", s->running,
+		       (unsigned long long)s->requests);
+		for (i = 0; i < 5; i++)
+			printf(",\"responses_%s\":%llu", cls[i],
+			       (unsigned long long)s->responses[i]);
+		printf(",\"bytes_sent\":%llu,\"conns_accepted\":%llu,"
+		       "\"conns_closed\":%llu,\"conns_open\":%llu,"
+		       "\"conns_refused\":%llu,\"conns_timed_out\":%llu,"
+		       "\"entries\":%llu,\"content_bytes\":%llu}\n",
+		       (unsigned long long)s->bytes_sent,
+		       (unsigned long long)s->conns_accepted,
+		       (unsigned long long)s->conns_closed,
+		       (unsigned long long)s->conns_open,
+		       (unsigned long long)s->conns_refused,
+		       (unsigned long long)s->conns_timed_out,
+		       (unsigned long long)s->entries,
+		       (unsigned long long)s->content_bytes);
+		return;
+	}
+	printf("running          %u\n", s->running);
+	printf("requests         %llu\n", (unsigned long long)s->requests);
+	for (i = 0; i < 5; i++)
+		printf("responses_%s    %llu\n", cls[i],
+		       (unsigned long long)s->responses[i]);
+	printf("bytes_sent       %llu\n", (unsigned long long)s->bytes_sent);
+	printf("conns_accepted   %llu\n", (unsigned long long)s->conns_accepted);
+	printf("conns_closed     %llu\n", (unsigned long long)s->conns_closed);
+	printf("conns_open       %llu\n", (unsigned long long)s->conns_open);
+	printf("conns_refused    %llu\n", (unsigned long long)s->conns_refused);
+	printf("conns_timed_out  %llu\n", (unsigned long long)s->conns_timed_out);
+	printf("entries          %llu\n", (unsigned long long)s->entries);
+	printf("content_bytes    %llu\n", (unsigned long long)s->content_bytes);
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "watch", optional_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long every = 0;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'w')
+			usage_error("bad option for stats");
+		every = optarg ? parse_num(optarg, "interval", 3600) : 1;
+		if (!every)
+			usage_error("--watch needs a positive interval");
+	}
+	if (optind != argc)
+		usage_error("stats takes no arguments");
+	for (;;) {
+		struct khttpd_stats s = { .size = sizeof(s) };
+		int err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_GET_STATS, &s,
+					 sizeof(s));
+
+		if (err)
+			die("GET_STATS", err);
+		print_stats(&s);
+		if (!every)
+			return 0;
+		fflush(stdout);
+		sleep(every);
+		if (!json)
+			printf("\n");
+	}
+}
+
+/* ---- config ------------------------------------------------------------- */
+
+#define CFG(name) { #name, offsetof(struct khttpd_config, name), \
+			  sizeof(((struct khttpd_config *)0)->name) }
+static const struct {
+	const char *name;
+	size_t off;
+	size_t size;
+} cfg_keys[] = {
+	CFG(port),
+	CFG(header_timeout_ms),
+	CFG(keepalive_timeout_ms),
+	CFG(send_timeout_ms),
+	CFG(max_conns),
+	CFG(max_request_line),
+	CFG(max_header_bytes),
+	CFG(max_header_fields),
+	CFG(max_body),
+	CFG(zerocopy),
+	CFG(mem_cap),
+};
+#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+static uint64_t cfg_get(const struct khttpd_config *c, size_t k)
+{
+	const void *p = (const char *)c + cfg_keys[k].off;
+
+	switch (cfg_keys[k].size) {
+	case 2: return *(const __u16 *)p;
+	case 4: return *(const __u32 *)p;
+	default: return *(const __u64 *)p;
+	}
+}
+
+static void cfg_set(struct khttpd_config *c, size_t k, uint64_t v)
+{
+	void *p = (char *)c + cfg_keys[k].off;
+
+	switch (cfg_keys[k].size) {
+	case 2: *(__u16 *)p = v; break;
+	case 4: *(__u32 *)p = v; break;
+	default: *(__u64 *)p = v; break;
+	}
+}
+
+static size_t cfg_find(const char *name, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < NKEYS; k++)
+		if (strlen(cfg_keys[k].name) == len &&
+		    !strncmp(cfg_keys[k].name, name, len))
+			return k;
+	usage_error("unknown setting '%.*s'", (int)len, name);
+	return 0;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+	struct khttpd_config c = { .size = sizeof(c) };
+	bool show[NKEYS] = { false }, any_show = false, any_set = false;
+	size_t k;
+	int i, err;
+
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_GET_CONFIG, &c, sizeof(c));
+	if (err)
+		die("GET_CONFIG", err);
+	for (i = 1; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		k = cfg_find(argv[i], eq ? (size_t)(eq - argv[i]) : strlen(argv[i]));
+		if (eq) {
+			uint64_t max = cfg_keys[k].size == 2 ? 65535 :
+				       cfg_keys[k].size == 4 ? UINT32_MAX : UINT64_MAX;
+			char *end;
+
+			errno = 0;
+			if (!isdigit((unsigned char)eq[1]))
+				usage_error("bad value for %s", cfg_keys[k].name);
+			unsigned long long v = strtoull(eq + 1, &end, 10);
+
+			if (errno || *end || v > max)
+				usage_error("bad value for %s", cfg_keys[k].name);
+			cfg_set(&c, k, v);
+			any_set = true;
+		} else {
+			show[k] = any_show = true;
+		}
+	}
+	if (any_set) {
+		c.size = sizeof(c);
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c));
+		if (err)
+			die("SET_CONFIG", err);
+	}
+	if (any_set && !any_show)
+		return 0;
+	if (json)
+		printf("{");
+	for (k = 0, i = 0; k < NKEYS; k++) {
+		if (any_show && !show[k])
+			continue;
+		if (json)
+			printf("%s\"%s\":%" PRIu64, i++ ? "," : "",
+			       cfg_keys[k].name, cfg_get(&c, k));
+		else
+			printf("%-22s %" PRIu64 "\n", cfg_keys[k].name,
+			       cfg_get(&c, k));
+	}
+	if (json)
+		printf("}\n");
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "version", cmd_version }, { "start", cmd_start },
+	{ "stop", cmd_stop }, { "put", cmd_put }, { "rm", cmd_rm },
+	{ "ls", cmd_ls }, { "stats", cmd_stats }, { "config", cmd_config },
+	{ "load", cmd_load },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ioctl", no_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dev = KHTTPD_CTL_DEVICE;
+	bool use_ioctl = false;
+	size_t i;
+	int opt, err;
+
+	/* options before the command only: "+" stops at the first word */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			use_ioctl = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'd':
+			dev = optarg;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage_error("bad option");
+		}
+	}
+	if (optind == argc)
+		usage_error("no command given");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[optind], cmds[i].name))
+			continue;
+		err = khttpd_ctl_open(&ctl, dev, use_ioctl);
+		if (err)
+			die(dev, err);
+		argc -= optind;
+		argv += optind;
+		/* 0, not 1: GNU getopt reinitialises, and permutes again */
+		optind = 0;
+		err = cmds[i].fn(argc, argv);
+		khttpd_ctl_close(&ctl);
+		return err;
+	}
+	usage_error("unknown command '%s'", argv[optind]);
+	return 2;
+}
