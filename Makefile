@@ -44,15 +44,22 @@ export BUILD
 all: module userspace selftests unittests fuzzers
 
 # Userspace programs are static: the guest has busybox and little else.
-USERSPACE := $(BUILD)/userspace/khttpctl
+USERSPACE := $(BUILD)/userspace/khttpctl $(BUILD)/userspace/uring-httpd
 CTL_SRC := userspace/ctl.c userspace/ctl.h uapi/linux/khttpd.h
+SITE_SRC := userspace/site.c userspace/site.h
 
 userspace: $(USERSPACE)
 
-$(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) | deps
+$(BUILD)/userspace/uring-httpd: userspace/uring-httpd.c $(ENGINE_SRC) \
+		$(ENGINE_HDR) $(SITE_SRC) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -Ikmod -o $@ $< \
+		$(ENGINE_SRC) userspace/site.c -luring -lpthread
+
+$(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -o $@ $< \
-		userspace/ctl.c -luring
+		userspace/ctl.c userspace/site.c -luring
 
 deps:
 	@scripts/deps.sh

@@ -28,6 +28,10 @@ FIXTURE_VARIANT_ADD(http, khttpd) {
 	.server = "khttpd",
 };
 
+FIXTURE_VARIANT_ADD(http, uring_httpd) {
+	.server = "uring-httpd",
+};
+
 static int start(struct __test_metadata *_metadata, FIXTURE_DATA(http) *self,
 		 const FIXTURE_VARIANT(http) *variant, const char *params)
 {

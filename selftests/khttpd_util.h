@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,9 +72,82 @@ static inline bool khttpd_loaded(void)
 /*
  * The servers under test, behind one interface so that one HTTP test suite
  * runs against each (a FIXTURE_VARIANT per server).  @params is a
- * space-separated list of key=value configuration settings, named as the
- * module's parameters.
+ * space-separated list of key=value settings named as the module's
+ * parameters; uring-httpd gets them as --key-with-dashes=value.
  */
+static pid_t khttpd_uring_pid;
+
+static inline int khttpd_uring_start(const char *params)
+{
+	char buf[512], *argv[40], *save, *tok, log[4096];
+	char opts[40][128];
+	int argc = 0, i, pfd[2];
+	pid_t pid;
+
+	argv[argc++] = "/khttpd/bin/uring-httpd";
+	snprintf(opts[0], sizeof(opts[0]), "--port=%d", KHTTPD_PORT);
+	argv[argc++] = opts[0];
+	snprintf(buf, sizeof(buf), "%s", params ? params : "");
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 38;
+	     tok = strtok_r(NULL, " ", &save)) {
+		snprintf(opts[argc], sizeof(opts[argc]), "--%s", tok);
+		for (i = 2; opts[argc][i] && opts[argc][i] != '='; i++)
+			if (opts[argc][i] == '_')
+				opts[argc][i] = '-';
+		argv[argc] = opts[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		close(pfd[0]);
+		dup2(pfd[1], 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	/* it says "N threads, port P: ..." once every thread listens */
+	for (i = 0; i < (int)sizeof(log) - 1; ) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) != 1)
+			break;
+		n = read(pfd[0], log + i, sizeof(log) - 1 - i);
+		if (n <= 0)
+			break;
+		i += n;
+		log[i] = '\0';
+		if (strstr(log, " threads, port ")) {
+			close(pfd[0]);
+			khttpd_uring_pid = pid;
+			return 0;
+		}
+	}
+	close(pfd[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -ETIMEDOUT;
+}
+
+/* SIGTERM; 0 if it exits cleanly, -EIO if not. */
+static inline int khttpd_uring_stop(void)
+{
+	int status;
+
+	if (khttpd_uring_pid <= 0)
+		return -ESRCH;
+	kill(khttpd_uring_pid, SIGTERM);
+	if (waitpid(khttpd_uring_pid, &status, 0) != khttpd_uring_pid)
+		return -errno;
+	khttpd_uring_pid = 0;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
 static inline int khttpd_server_start(const char *server, const char *params)
 {
 	char p[512];
@@ -82,6 +157,8 @@ static inline int khttpd_server_start(const char *server, const char *params)
 			 params ? params : "");
 		return khttpd_load(p);
 	}
+	if (!strcmp(server, "uring-httpd"))
+		return khttpd_uring_start(params);
 	return -ENOSYS;
 }
 
@@ -89,6 +166,8 @@ static inline int khttpd_server_stop(const char *server)
 {
 	if (!strcmp(server, "khttpd"))
 		return khttpd_unload();
+	if (!strcmp(server, "uring-httpd"))
+		return khttpd_uring_stop();
 	return -ENOSYS;
 }
 

@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "site.h"
 
 static struct khttpd_ctl ctl;
 static bool json;
@@ -204,59 +204,6 @@ static int cmd_stop(int argc, char **argv)
 
 /* ---- content ------------------------------------------------------------ */
 
-struct mime {
-	char ext[16];
-	char type[96];
-};
-
-static struct mime *mimes;
-static size_t nmimes;
-
-/* Extension-to-type table from /etc/mime.types (Debian's media-types). */
-static void load_mime_types(void)
-{
-	FILE *f = fopen("/etc/mime.types", "r");
-	char line[1024];
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *save, *type = strtok_r(line, " \t\n", &save), *ext;
-
-		if (!type || type[0] == '#')
-			continue;
-		while ((ext = strtok_r(NULL, " \t\n", &save))) {
-			struct mime *m;
-
-			if (strlen(ext) >= sizeof(m->ext) ||
-			    strlen(type) >= sizeof(m->type))
-				continue;
-			m = realloc(mimes, (nmimes + 1) * sizeof(*mimes));
-			if (!m)
-				die("reading /etc/mime.types", ENOMEM);
-			mimes = m;
-			strcpy(mimes[nmimes].ext, ext);
-			strcpy(mimes[nmimes].type, type);
-			nmimes++;
-		}
-	}
-	fclose(f);
-}
-
-static const char *type_of(const char *file)
-{
-	const char *dot = strrchr(file, '.'), *slash = strrchr(file, '/');
-	size_t i;
-
-	if (!mimes)
-		load_mime_types();
-	if (dot && (!slash || dot > slash))
-		for (i = 0; i < nmimes; i++)
-			if (!strcasecmp(mimes[i].ext, dot + 1))
-				return mimes[i].type;
-	return "application/octet-stream";
-}
-
 /* A file to PUT, mapped, and the command describing it. */
 struct upload {
 	struct khttpd_put put;
@@ -337,7 +284,7 @@ static int cmd_put(int argc, char **argv)
 	if (argc - optind != 2)
 		usage_error("put needs URLPATH and FILE");
 	err = upload_prepare(&u, argv[optind], argv[optind + 1],
-			     type ? type : type_of(argv[optind + 1]), cc);
+			     type ? type : site_mime_type(argv[optind + 1]), cc);
 	if (err)
 		die(argv[optind + 1], err);
 	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_PUT, &u.put, sizeof(u.put));
@@ -424,7 +371,6 @@ static int cmd_ls(int argc, char **argv)
 #define LOAD_INFLIGHT 32
 
 static struct {
-	const char *root;
 	const char *prefix;
 	struct upload slots[LOAD_INFLIGHT];
 	bool busy[LOAD_INFLIGHT];
@@ -453,7 +399,7 @@ static void load_reap(void)
 	load.busy[tag] = false;
 }
 
-static void load_one(const char *url, const char *file)
+static int load_one(void *ctx, const char *url, const char *file)
 {
 	struct upload *u;
 	int i, err;
@@ -466,11 +412,11 @@ static void load_one(const char *url, const char *file)
 			;
 	}
 	u = &load.slots[i];
-	err = upload_prepare(u, url, file, type_of(file), NULL);
+	err = upload_prepare(u, url, file, site_mime_type(file), NULL);
 	if (err) {
 		fprintf(stderr, "khttpctl: %s: %s\n", file, strerror(-err));
 		load.failed++;
-		return;
+		return 0;
 	}
 	u->file = strdup(file);
 	if (!ctl.uring) {
@@ -486,31 +432,12 @@ static void load_one(const char *url, const char *file)
 		}
 		upload_done(u);
 		free((void *)u->file);
-		return;
+		return 0;
 	}
 	err = khttpd_ctl_queue(&ctl, KHTTPD_CMD_PUT, &u->put, sizeof(u->put), i);
 	if (err)
 		die("queueing PUT", err);
 	load.busy[i] = true;
-}
-
-static int load_visit(const char *file, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	const char *rel = file + strlen(load.root);
-	char url[KHTTPD_PATH_MAX + 1];
-	const char *base;
-
-	if (flag != FTW_F || !S_ISREG(st->st_mode))
-		return 0;
-	snprintf(url, sizeof(url), "%s/%s", load.prefix, rel + (*rel == '/'));
-	load_one(url, file);
-	/* a directory's index.html answers for the directory too */
-	base = strrchr(url, '/');
-	if (base && !strcmp(base + 1, "index.html")) {
-		url[base + 1 - url] = '\0';
-		load_one(url, file);
-	}
 	return 0;
 }
 
@@ -520,8 +447,7 @@ static int cmd_load(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char root[PATH_MAX];
-	int opt;
+	int opt, err;
 
 	load.prefix = "";
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -534,11 +460,9 @@ static int cmd_load(int argc, char **argv)
 	if (*load.prefix && (load.prefix[0] != '/' ||
 			     load.prefix[strlen(load.prefix) - 1] == '/'))
 		usage_error("--prefix must start with / and not end with it");
-	if (!realpath(argv[optind], root))
-		die(argv[optind], errno);
-	load.root = root;
-	if (nftw(root, load_visit, 32, FTW_PHYS))
-		die("walking the directory", errno);
+	err = site_walk(argv[optind], load.prefix, load_one, NULL);
+	if (err)
+		die(argv[optind], err);
 	while (ctl.inflight)
 		load_reap();
 	if (json)
