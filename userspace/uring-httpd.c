@@ -872,8 +872,9 @@ static void arm_accept(struct worker *w)
 		io_uring_prep_multishot_accept_direct(sqe, w->listen_fd, NULL,
 						      NULL, 0);
 	else if (has.direct)
+		/* liburing 2.3 adds one to the index: ALLOC - 1 means ALLOC */
 		io_uring_prep_accept_direct(sqe, w->listen_fd, NULL, NULL, 0,
-					    IORING_FILE_INDEX_ALLOC);
+					    IORING_FILE_INDEX_ALLOC - 1);
 	else if (has.multishot_accept)
 		io_uring_prep_multishot_accept(sqe, w->listen_fd, NULL, NULL, 0);
 	else
