@@ -6,6 +6,7 @@
 #   make check      all tests: host unit tests, checkpatch, guest selftests
 #   make run        boot a guest, load khttpd, show it answering
 #   make shell      interactive guest shell with khttpd loaded
+#   make bench      khttpd vs uring-httpd vs nginx (QUICK=1: a short run)
 #
 # KDIR may point at another kernel tree; BUILD is where outputs go.
 
@@ -39,7 +40,7 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 export BUILD
 
 .PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
-	shell checkpatch clean
+	shell bench checkpatch clean
 
 all: module userspace selftests unittests fuzzers
 
@@ -129,6 +130,13 @@ checkpatch: $(BUILD)/ksrc/.stamp
 
 run: all
 	scripts/vm --smp 2 -- /khttpd/scripts/demo.sh
+
+# khttpd vs uring-httpd vs nginx in one deterministic guest; QUICK=1 for a
+# short subset.  Results in bench/results/, summarised in BENCHMARKS.md.
+bench:
+	@scripts/deps.sh --bench
+	@$(MAKE) all
+	scripts/bench.sh $(if $(QUICK),quick,full)
 
 shell: all
 	scripts/vm --smp 2 -i -- /khttpd/scripts/shell.sh

@@ -28,7 +28,7 @@ PKGS=(
 )
 # Extra groups of packages needed only by some targets.
 case "${1:-}" in
---bench) PKGS+=(nginx-light linux-perf gnuplot-nox) ;;
+--bench) PKGS+=(nginx-light linux-perf gnuplot-nox python3) ;;
 esac
 
 missing=()

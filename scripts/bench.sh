@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: khttpd, uring-httpd and nginx measured side by side in one
+# guest whose time counts instructions (--icount), so that figures repeat
+# whatever the host is doing.  Results go to bench/results/ (CSV, markdown,
+# PNG charts); scripts/bench_report.py writes them.
+#
+#   scripts/bench.sh [quick|full]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-full}
+BUILD=${BUILD:-$PWD/build}
+out=bench/results
+mkdir -p "$out"
+log=$BUILD/bench-$mode.log
+
+# Server on vCPU 0, wrk on the rest; the scaling points use 0-1 and 0-3.
+smp=6
+[ "$mode" = full ] && smp=8
+echo "bench: $mode run, $smp vCPUs under -icount; progress below, log in $log"
+start=$(date +%s)
+KHTTPD_VMDIR=$BUILD/vm-bench scripts/vm --icount --smp $smp --mem 2048 --timeout 10800 -- \
+	/khttpd/scripts/bench.sh "$mode" 2>&1 | tee "$log" |
+	grep --line-buffered -E '^# |RESULT' |
+	while IFS= read -r line; do
+		printf '[%4ds] %s\n' $(( $(date +%s) - start )) "$line"
+	done
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then
+	echo "bench: the guest run failed ($status); see $log" >&2
+	exit 1
+fi
+grep '^RESULT,' "$log" > "$out/raw-$mode.csv"
+grep '^PROFILE,' "$log" > "$out/profile-$mode.csv" || true
+grep '^# kernel' "$log" | head -n 1 > "$out/meta-$mode.txt"
+echo "vcpus $smp" >> "$out/meta-$mode.txt"
+python3 scripts/bench_report.py "$mode" "$out"
+echo "bench: results in $out/results-$mode.md and $out/*.png"

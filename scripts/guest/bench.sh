@@ -1,0 +1,180 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of `make bench`: khttpd, uring-httpd and nginx over the same
+# content and the same wrk load, in one boot.  The servers run on the
+# first vCPUs, wrk on the others.  Prints one RESULT line per point and
+# PROFILE lines per server; scripts/bench.sh turns them into the report.
+#
+#   bench.sh quick|full
+set -u
+mode=${1:-quick}
+ncpu=$(nproc)
+WRK_LUA=/khttpd/scripts/wrk.lua
+export WRK_LUA
+
+# --- content: the same files for every server ---------------------------
+www=/tmp/www
+mkdir -p $www
+printf 'Hello, World!' > $www/index.html
+head -c 16384 /dev/urandom > $www/16k.bin
+head -c 1048576 /dev/urandom > $www/1m.bin
+
+# cpu list "0-1" -> count
+cpus_count() { case $1 in *-*) echo $(( ${1#*-} - ${1%-*} + 1 ));; *) echo 1;; esac; }
+
+start_server() { # server cpus
+	case $1 in
+	khttpd)
+		insmod /khttpd/khttpd.ko enabled=0 max_conns=100000 || return 1
+		khttpctl load $www > /dev/null && khttpctl start --cpus "$2" ;;
+	uring-httpd)
+		rm -f /tmp/uh.log
+		uring-httpd --root $www --cpus "$2" --max-conns 100000 2> /tmp/uh.log &
+		echo $! > /tmp/uh.pid
+		i=0
+		while ! grep -q 'threads, port' /tmp/uh.log 2>/dev/null; do
+			i=$((i + 1)); [ $i -gt 500 ] && return 1; usleep 10000
+		done ;;
+	nginx)
+		n=$(cpus_count "$2")
+		# one worker per server CPU, each pinned: masks 1, 10, 100...
+		mask=$(awk -v n="$n" -v f="${2%-*}" 'BEGIN { for (i = 0; i < n; i++) {
+			m = "1"; for (j = 0; j < f + i; j++) m = m "0"; printf " %s", m } }')
+		mkdir -p /tmp/nginx
+		cat > /tmp/nginx.conf <<EOC
+user nobody nogroup;
+worker_processes $n;
+worker_cpu_affinity$mask;
+pid /tmp/nginx.pid;
+error_log /tmp/nginx/error.log error;
+events { worker_connections 65536; multi_accept on; }
+http {
+	include /etc/nginx/mime.types;
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	tcp_nodelay on;
+	keepalive_requests 1000000;
+	keepalive_timeout 5s;
+	open_file_cache max=1000 inactive=60s;
+	open_file_cache_valid 60s;
+	client_body_temp_path /tmp/nginx/body;
+	proxy_temp_path /tmp/nginx/proxy;
+	fastcgi_temp_path /tmp/nginx/fastcgi;
+	uwsgi_temp_path /tmp/nginx/uwsgi;
+	scgi_temp_path /tmp/nginx/scgi;
+	server {
+		listen 8080 reuseport backlog=1024;
+		root $www;
+		index index.html;
+	}
+}
+EOC
+		nginx -c /tmp/nginx.conf || return 1 ;;
+	esac
+	# warm: connections, caches, the first second's Date
+	curl -s -o /dev/null http://127.0.0.1:8080/ || return 1
+}
+
+stop_server() {
+	case $1 in
+	khttpd) rmmod khttpd ;;
+	uring-httpd) kill "$(cat /tmp/uh.pid)"; wait "$(cat /tmp/uh.pid)" 2>/dev/null ;;
+	nginx) kill "$(cat /tmp/nginx.pid)"; while [ -e /tmp/nginx.pid ]; do usleep 10000; done ;;
+	esac
+}
+
+# Sum of the /proc/stat fields of CPUs first..last: user system softirq idle
+cpu_ticks() { # first last
+	awk -v a="$1" -v b="$2" '/^cpu[0-9]/ { n = substr($1, 4) + 0;
+		if (n >= a && n <= b) { u += $2 + $3; s += $4 + $7; q += $8; i += $5 + $6 } }
+		END { print u, s, q, i }' /proc/stat
+}
+
+# One point: RESULT,scenario,server,conns,server_cpus,rep,rps,p50,p90,p99,p999,
+# errors,busy%,user_us/req,sys_us/req,softirq_us/req
+run_point() { # scenario server conns path pipeline close cpus rep secs
+	sc=$1 srv=$2 conns=$3 path=$4 pipe=$5 close=$6 cpus=$7 rep=$8 secs=$9
+	first=${cpus%-*} last=${cpus#*-}
+	wfirst=$((last + 1)) wlast=$((ncpu - 1))
+	threads=$((wlast - wfirst + 1))
+	[ "$threads" -gt "$conns" ] && threads=$conns
+	set -- $(cpu_ticks "$first" "$last")
+	u0=$1 s0=$2 q0=$3 i0=$4
+	out=$(WRK_PATH=$path WRK_PIPELINE=$pipe WRK_CLOSE=$close taskset -c $wfirst-$wlast \
+		wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s $WRK_LUA \
+		http://127.0.0.1:8080 2>&1 | grep '^WRK,')
+	set -- $(cpu_ticks "$first" "$last")
+	du=$(($1 - u0)) ds=$(($2 - s0)) dq=$(($3 - q0)) di=$(($4 - i0))
+	echo "$out" | awk -F, -v sc="$sc" -v srv="$srv" -v c="$conns" -v cpus="$cpus" \
+		-v rep="$rep" -v du="$du" -v ds="$ds" -v dq="$dq" -v di="$di" '{
+		req = $2; secs = $3 / 1e6; tot = du + ds + dq + di;
+		busy = tot ? 100 * (du + ds + dq) / tot : 0;
+		per = req ? 10000 / req : 0;	# one tick = 10000 us
+		printf "RESULT,%s,%s,%d,%s,%d,%.0f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f\n",
+			sc, srv, c, cpus, rep, req / secs, $6, $7, $8, $9, $4 + $5,
+			busy, du * per, ds * per, dq * per }'
+}
+
+profile() { # server
+	perf record -q -a -C 0 -e cpu-clock -o /tmp/perf.data -- \
+		sh -c "WRK_PATH=/ WRK_PIPELINE=1 WRK_CLOSE=0 taskset -c 1-$((ncpu - 1)) \
+			wrk -t$((ncpu - 1)) -c64 -d2s -s $WRK_LUA http://127.0.0.1:8080 > /dev/null" \
+		> /dev/null 2>&1
+	perf report -q -i /tmp/perf.data --stdio --sort sym 2>/dev/null |
+		awk -v srv="$1" 'NF >= 3 && $1 ~ /%$/ && n < 15 { n++;
+			sym = $3; for (i = 4; i <= NF; i++) sym = sym " " $i;
+			printf "PROFILE,%s,%s,%s\n", srv, $1, sym }'
+}
+
+servers="khttpd uring-httpd nginx"
+if [ "$mode" = quick ]; then
+	secs=2 reps=1
+	scenarios="ka13:/:64:1:0 ka16k:/16k.bin:64:1:0 file1m:/1m.bin:16:1:0 pipe16:/:64:16:0 churn:/:64:1:1"
+	sweep="" scaling=""
+else
+	secs=5 reps=3
+	scenarios="ka13:/:64:1:0 ka16k:/16k.bin:64:1:0 file1m:/1m.bin:16:1:0 pipe16:/:64:16:0 churn:/:64:1:1"
+	sweep="8 256 1024"
+	scaling="0-1 0-3"
+fi
+npoints=0
+for s in $scenarios; do npoints=$((npoints + 3 * reps)); done
+for c in $sweep; do npoints=$((npoints + 3 * reps)); done
+for c in $scaling; do npoints=$((npoints + 3 * reps)); done
+echo "# bench: $mode, $ncpu vCPUs, $npoints points of ${secs}s, server on vCPU 0"
+echo "# kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
+
+done_pts=0
+point() { # as run_point
+	done_pts=$((done_pts + 1))
+	echo "# [$done_pts/$npoints] $1 $2 c=$3 cpus=$7 rep=$8" >&2
+	run_point "$@"
+}
+
+# Repetitions interleave the servers, so that drift hits all alike.
+for rep in $(seq 1 $reps); do
+	for srv in $servers; do
+		start_server $srv 0 || { echo "# $srv failed to start" >&2; continue; }
+		for s in $scenarios; do
+			IFS=: read -r sc path conns pipe close <<EOS
+$s
+EOS
+			point "$sc" $srv "$conns" "$path" "$pipe" "$close" 0 "$rep" "$secs"
+		done
+		for c in $sweep; do
+			point sweep $srv "$c" / 1 0 0 "$rep" "$secs"
+		done
+		if [ "$rep" = 1 ] && command -v perf > /dev/null; then
+			profile $srv
+		fi
+		stop_server $srv
+		for cpus in $scaling; do
+			start_server $srv "$cpus" || continue
+			point scaling $srv 64 / 1 0 "$cpus" "$rep" "$secs"
+			stop_server $srv
+		done
+	done
+done
+echo "# bench: done"
