@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uring-httpd's own behaviour, beyond the shared HTTP suite: prompt
- * shutdown, serving a tree, large files (the zero-copy path), many
+ * shutdown, serving a tree, large files (splice, zero-copy and copy), many
  * connections, and the same again with each io_uring technique switched
  * off, so that every fallback path is exercised.
  */
@@ -42,12 +42,23 @@ FIXTURE_VARIANT_ADD(uh, no_direct_fds) {
 	.flags = "no_direct",
 };
 
-FIXTURE_VARIANT_ADD(uh, no_send_zc) {
-	.flags = "no_zc",
+/* large bodies by SENDMSG_ZC instead of splice */
+FIXTURE_VARIANT_ADD(uh, no_splice) {
+	.flags = "no_splice",
+};
+
+/* large bodies by a plain sendmsg of the mapped content */
+FIXTURE_VARIANT_ADD(uh, no_splice_no_send_zc) {
+	.flags = "no_splice no_zc",
+};
+
+/* every body spliced, down to one byte, and to plain descriptors */
+FIXTURE_VARIANT_ADD(uh, splice_everything) {
+	.flags = "splice_min=1 no_direct",
 };
 
 FIXTURE_VARIANT_ADD(uh, everything_off) {
-	.flags = "no_defer_taskrun no_multishot no_buf_ring no_direct no_zc no_registered_ring",
+	.flags = "no_defer_taskrun no_multishot no_buf_ring no_direct no_zc no_registered_ring no_splice",
 };
 
 #define BIG_LEN (2 * 1024 * 1024 + 777)

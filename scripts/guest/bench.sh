@@ -7,6 +7,12 @@
 # PROFILE lines per server; scripts/bench.sh turns them into the report.
 #
 #   bench.sh quick|full
+#
+# For development, BENCH_SERVERS and BENCH_SCENARIOS narrow a run and
+# UH_FLAGS adds uring-httpd options, e.g.
+#   scripts/vm --icount --smp 6 -- env BENCH_SERVERS=uring-httpd \
+#	BENCH_SCENARIOS=file1m:/1m.bin:16:1:0 UH_FLAGS=--no-splice \
+#	/khttpd/scripts/bench.sh quick
 set -u
 mode=${1:-quick}
 ncpu=$(nproc)
@@ -30,7 +36,8 @@ start_server() { # server cpus
 		khttpctl load $www > /dev/null && khttpctl start --cpus "$2" ;;
 	uring-httpd)
 		rm -f /tmp/uh.log
-		uring-httpd --root $www --cpus "$2" --max-conns 100000 2> /tmp/uh.log &
+		uring-httpd --root $www --cpus "$2" --max-conns 100000 ${UH_FLAGS:-} \
+			2> /tmp/uh.log &
 		echo $! > /tmp/uh.pid
 		i=0
 		while ! grep -q 'threads, port' /tmp/uh.log 2>/dev/null; do
@@ -128,21 +135,21 @@ profile() { # server
 			printf "PROFILE,%s,%s,%s\n", srv, $1, sym }'
 }
 
-servers="khttpd uring-httpd nginx"
+servers=${BENCH_SERVERS:-khttpd uring-httpd nginx}
 if [ "$mode" = quick ]; then
 	secs=2 reps=1
 	scenarios="ka13:/:64:1:0 ka16k:/16k.bin:64:1:0 file1m:/1m.bin:16:1:0 pipe16:/:64:16:0 churn:/:64:1:1"
 	sweep="" scaling=""
+	scenarios=${BENCH_SCENARIOS:-$scenarios}
 else
 	secs=5 reps=3
 	scenarios="ka13:/:64:1:0 ka16k:/16k.bin:64:1:0 file1m:/1m.bin:16:1:0 pipe16:/:64:16:0 churn:/:64:1:1"
 	sweep="8 256 1024"
 	scaling="0-1 0-3"
 fi
+nsrv=$(echo $servers | wc -w)
 npoints=0
-for s in $scenarios; do npoints=$((npoints + 3 * reps)); done
-for c in $sweep; do npoints=$((npoints + 3 * reps)); done
-for c in $scaling; do npoints=$((npoints + 3 * reps)); done
+for s in $scenarios $sweep $scaling; do npoints=$((npoints + nsrv * reps)); done
 echo "# bench: $mode, $ncpu vCPUs, $npoints points of ${secs}s, server on vCPU 0"
 echo "# kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
 
