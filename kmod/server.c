@@ -427,9 +427,6 @@ int khttpd_server_start(const struct khttpd_start *args)
 	workers = kcalloc(nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
 	if (!workers)
 		return -ENOMEM;
-	err = khttpd_store_put_builtin();
-	if (err)
-		goto out;
 
 	cpus_read_lock();
 	for (i = 0; i < KHTTPD_CPUSET_WORDS * 64; i++) {
@@ -456,7 +453,12 @@ int khttpd_server_start(const struct khttpd_start *args)
 			break;
 	}
 	cpus_read_unlock();
-out:
+	/*
+	 * Last, so that a START that fails leaves the store as it was; the
+	 * workers are not running yet, so no request can miss the page.
+	 */
+	if (!err)
+		err = khttpd_store_put_builtin();
 	if (err) {
 		khttpd_server_teardown(workers);
 		return err;

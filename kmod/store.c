@@ -65,12 +65,15 @@ void khttpd_entry_put(struct khttpd_entry *e)
  */
 static struct khttpd_entry *khttpd_entry_alloc(u64 size, bool charge)
 {
-	unsigned int i, nr = DIV_ROUND_UP(size, PAGE_SIZE);
 	struct khttpd_entry *e;
+	unsigned int i, nr;
 	u64 bytes;
 
-	if (size > READ_ONCE(khttpd_cfg.mem_cap) || nr > INT_MAX / 8)
+	/* in u64 first: a huge size must not truncate to a small count */
+	if (size > READ_ONCE(khttpd_cfg.mem_cap) ||
+	    DIV_ROUND_UP_ULL(size, PAGE_SIZE) > INT_MAX / 8)
 		return ERR_PTR(charge ? -ENOSPC : -ENOMEM);
+	nr = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
 	bytes = (u64)nr * PAGE_SIZE + struct_size(e, pages, nr);
 	if (charge && atomic64_add_return(bytes, &khttpd_store_bytes) >
 		      READ_ONCE(khttpd_cfg.mem_cap)) {
@@ -199,7 +202,8 @@ struct khttpd_content {
  * Build an entry for @c.  The header fields are made by the HTTP engine
  * (so both servers send the same bytes) with a placeholder ETag of the
  * right size: the real one needs the body's hash, and the body is copied
- * (from @ubody, or @kbody) after the fields' room is known.
+ * (from @kbody if set, else from user memory at @ubody) after the
+ * fields' room is known.
  */
 static struct khttpd_entry *khttpd_entry_build(struct khttpd_content *c,
 					       const void __user *ubody,
@@ -228,11 +232,20 @@ static struct khttpd_entry *khttpd_entry_build(struct khttpd_content *c,
 		e = ERR_PTR(-EINVAL);
 		goto out;
 	}
+	/* a body_len near 2^64 would wrap the sum below into a small size */
+	if (c->body_len > READ_ONCE(khttpd_cfg.mem_cap)) {
+		e = ERR_PTR(-ENOSPC);
+		goto out;
+	}
 	e = khttpd_entry_alloc(nm + fields + c->body_len, true);
 	if (IS_ERR(e))
 		goto out;
 
-	if (ubody) {
+	/* by @kbody: a user's body pointer may well be NULL */
+	if (kbody) {
+		hash = khttpd_http_hash(hash, kbody, c->body_len);
+		khttpd_entry_write(e, nm + fields, kbody, c->body_len);
+	} else {
 		err = khttpd_entry_write_user(e, nm + fields, ubody,
 					      c->body_len, &hash);
 		if (err) {
@@ -240,9 +253,6 @@ static struct khttpd_entry *khttpd_entry_build(struct khttpd_content *c,
 			e = ERR_PTR(err);
 			goto out;
 		}
-	} else {
-		hash = khttpd_http_hash(hash, kbody, c->body_len);
-		khttpd_entry_write(e, nm + fields, kbody, c->body_len);
 	}
 	khttpd_http_make_etag(etag, hash, c->body_len, c->mtime);
 	khttpd_http_resource_fields(buf, PAGE_SIZE / 2, &res, c->type,

@@ -13,7 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "khttpd_util.h"
-#include "ctl.h"
+#include "khttpd_ctl_util.h"
 
 #define H "Host: t\r\n"
 
@@ -62,37 +62,6 @@ FIXTURE_TEARDOWN(ctl)
 		EXPECT_EQ(0, khttpd_unload());
 	EXPECT_EQ(0, khttpd_kmsg_check(self->kmsg, bad, sizeof(bad)))
 		TH_LOG("kernel log: %s", bad);
-}
-
-static int put(struct khttpd_ctl *c, const char *path, const char *type,
-	       const void *body, size_t len, const char *cc, __u64 mtime)
-{
-	struct khttpd_put p = {
-		.size = sizeof(p),
-		.path = (uintptr_t)path,
-		.path_len = strlen(path),
-		.type = (uintptr_t)type,
-		.type_len = strlen(type),
-		.body = (uintptr_t)body,
-		.body_len = len,
-		.mtime = mtime,
-	};
-
-	if (cc) {
-		p.cache_control = (uintptr_t)cc;
-		p.cache_control_len = strlen(cc);
-	}
-	return khttpd_ctl_cmd(c, KHTTPD_CMD_PUT, &p, sizeof(p));
-}
-
-static int del(struct khttpd_ctl *c, const char *path)
-{
-	struct khttpd_delete d = {
-		.size = sizeof(d), .path = (uintptr_t)path,
-		.path_len = strlen(path),
-	};
-
-	return khttpd_ctl_cmd(c, KHTTPD_CMD_DELETE, &d, sizeof(d));
 }
 
 static struct khttpd_stats stats(struct __test_metadata *_metadata,
@@ -174,7 +143,7 @@ TEST_F(ctl, put_then_get_over_http)
 {
 	const char *body = "<h1>hi</h1>\n";
 
-	ASSERT_EQ(0, put(&self->c, "/a/b.html", "text/html", body,
+	ASSERT_EQ(0, khttpd_put(&self->c, "/a/b.html", "text/html", body,
 			 strlen(body), "max-age=60", 784111777));
 	ASSERT_EQ(0, get(self, "/a/b.html"));
 	EXPECT_EQ(200, self->r.status);
@@ -186,7 +155,7 @@ TEST_F(ctl, put_then_get_over_http)
 	ASSERT_EQ(0, get(self, "/a/./x/../%62.html?q=1"));
 	EXPECT_EQ(200, self->r.status);
 	/* an empty body is fine */
-	ASSERT_EQ(0, put(&self->c, "/empty", "text/plain", "", 0, NULL, 0));
+	ASSERT_EQ(0, khttpd_put(&self->c, "/empty", "text/plain", "", 0, NULL, 0));
 	ASSERT_EQ(0, get(self, "/empty"));
 	EXPECT_EQ(200, self->r.status);
 	EXPECT_EQ(0, self->r.content_length);
@@ -207,7 +176,7 @@ TEST_F(ctl, large_body_intact)
 	ASSERT_NE(NULL, body);
 	for (i = 0; i < len; i++)
 		body[i] = (i * 7 + i / 4096) & 0xff;
-	ASSERT_EQ(0, put(&self->c, "/big", "application/octet-stream", body,
+	ASSERT_EQ(0, khttpd_put(&self->c, "/big", "application/octet-stream", body,
 			 len, NULL, 0));
 	for (round = 0; round < 2; round++) {
 		khttpd_client_close(&self->cl);
@@ -243,13 +212,13 @@ TEST_F(ctl, large_body_intact)
 
 TEST_F(ctl, delete)
 {
-	ASSERT_EQ(0, put(&self->c, "/gone", "text/plain", "x", 1, NULL, 0));
+	ASSERT_EQ(0, khttpd_put(&self->c, "/gone", "text/plain", "x", 1, NULL, 0));
 	ASSERT_EQ(0, get(self, "/gone"));
 	EXPECT_EQ(200, self->r.status);
-	ASSERT_EQ(0, del(&self->c, "/gone"));
+	ASSERT_EQ(0, khttpd_del(&self->c, "/gone"));
 	ASSERT_EQ(0, get(self, "/gone"));
 	EXPECT_EQ(404, self->r.status);
-	EXPECT_EQ(-ENOENT, del(&self->c, "/gone"));
+	EXPECT_EQ(-ENOENT, khttpd_del(&self->c, "/gone"));
 }
 
 /* Replace one path 200 times while clients fetch it: every answer is
@@ -265,7 +234,7 @@ TEST_F(ctl, replace_under_load)
 
 	memset(a, 'a', sizeof(a));
 	memset(b, 'b', sizeof(b));
-	ASSERT_EQ(0, put(&self->c, "/x", "text/plain", a, sizeof(a), NULL, 0));
+	ASSERT_EQ(0, khttpd_put(&self->c, "/x", "text/plain", a, sizeof(a), NULL, 0));
 	for (i = 0; i < 3; i++) {
 		kids[i] = fork();
 		ASSERT_GE(kids[i], 0);
@@ -304,7 +273,7 @@ TEST_F(ctl, replace_under_load)
 		_exit(127);
 	}
 	for (i = 0; i < 200; i++) {
-		ASSERT_EQ(0, put(&self->c, "/x", "text/plain", i % 2 ? a : b,
+		ASSERT_EQ(0, khttpd_put(&self->c, "/x", "text/plain", i % 2 ? a : b,
 				 i % 2 ? sizeof(a) : sizeof(b), NULL, 0));
 		usleep(10000);
 	}
@@ -335,7 +304,7 @@ TEST_F(ctl, list_pages_through_everything)
 
 	for (i = 0; i < 300; i++) {
 		snprintf(path, sizeof(path), "/list/%03d", i);
-		ASSERT_EQ(0, put(&self->c, path, "text/plain", path, 5, NULL, 0));
+		ASSERT_EQ(0, khttpd_put(&self->c, path, "text/plain", path, 5, NULL, 0));
 	}
 	do {
 		size_t off = 0;
@@ -475,9 +444,9 @@ TEST_F(ctl, unprivileged_gets_eperm)
 			_exit(13);
 		if (khttpd_ctl_cmd(&c2, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c)) != -EPERM)
 			_exit(14);
-		if (put(&c2, "/p", "text/plain", "x", 1, NULL, 0) != -EPERM)
+		if (khttpd_put(&c2, "/p", "text/plain", "x", 1, NULL, 0) != -EPERM)
 			_exit(15);
-		if (del(&c2, "/") != -EPERM)
+		if (khttpd_del(&c2, "/") != -EPERM)
 			_exit(16);
 		if (khttpd_ctl_cmd(&c2, KHTTPD_CMD_STOP, NULL, 0) != -EPERM)
 			_exit(17);
@@ -509,20 +478,20 @@ TEST_F(ctl, bad_commands_change_nothing)
 	s0 = stats(_metadata, &self->c);
 
 	/* paths */
-	EXPECT_EQ(-EINVAL, put(&self->c, "noslash", "text/plain", "x", 1, NULL, 0));
-	EXPECT_EQ(-EINVAL, put(&self->c, "/a/../b", "text/plain", "x", 1, NULL, 0));
-	EXPECT_EQ(-EINVAL, put(&self->c, "/a/./b", "text/plain", "x", 1, NULL, 0));
-	EXPECT_EQ(-EINVAL, put(&self->c, "/a\r\nb", "text/plain", "x", 1, NULL, 0));
-	EXPECT_EQ(-EINVAL, put(&self->c, "", "text/plain", "x", 1, NULL, 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "noslash", "text/plain", "x", 1, NULL, 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "/a/../b", "text/plain", "x", 1, NULL, 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "/a/./b", "text/plain", "x", 1, NULL, 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "/a\r\nb", "text/plain", "x", 1, NULL, 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "", "text/plain", "x", 1, NULL, 0));
 	longpath[0] = '/';
 	memset(longpath + 1, 'a', KHTTPD_PATH_MAX);
-	EXPECT_EQ(-ENAMETOOLONG, put(&self->c, longpath, "text/plain", "x", 1, NULL, 0));
+	EXPECT_EQ(-ENAMETOOLONG, khttpd_put(&self->c, longpath, "text/plain", "x", 1, NULL, 0));
 	/* header injection through the type or cache-control */
-	EXPECT_EQ(-EINVAL, put(&self->c, "/t", "text/html\r\nX: y", "x", 1, NULL, 0));
-	EXPECT_EQ(-EINVAL, put(&self->c, "/t", "", "x", 1, NULL, 0));
-	EXPECT_EQ(-EINVAL, put(&self->c, "/t", "text/plain", "x", 1, "a\nb", 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "/t", "text/html\r\nX: y", "x", 1, NULL, 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "/t", "", "x", 1, NULL, 0));
+	EXPECT_EQ(-EINVAL, khttpd_put(&self->c, "/t", "text/plain", "x", 1, "a\nb", 0));
 	/* bad pointers */
-	EXPECT_EQ(-EFAULT, put(&self->c, "/t", "text/plain", (void *)8, 100, NULL, 0));
+	EXPECT_EQ(-EFAULT, khttpd_put(&self->c, "/t", "text/plain", (void *)8, 100, NULL, 0));
 	p.path = 8;
 	p.path_len = 4;
 	EXPECT_EQ(-EFAULT, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_PUT, &p, sizeof(p)));
@@ -705,12 +674,12 @@ TEST_F(ctl, memory_cap_enforced)
 	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &c, sizeof(c)));
 	c.mem_cap = 1 << 20;
 	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c)));
-	EXPECT_EQ(-ENOSPC, put(&self->c, "/huge", "text/plain", body, 2 << 20, NULL, 0));
+	EXPECT_EQ(-ENOSPC, khttpd_put(&self->c, "/huge", "text/plain", body, 2 << 20, NULL, 0));
 	for (i = 0; i < 10; i++) {
 		char path[32];
 
 		snprintf(path, sizeof(path), "/part%d", i);
-		err = put(&self->c, path, "text/plain", body, len, NULL, 0);
+		err = khttpd_put(&self->c, path, "text/plain", body, len, NULL, 0);
 		if (err)
 			break;
 		ok++;
@@ -726,9 +695,9 @@ TEST_F(ctl, memory_cap_enforced)
 				      &self->r));
 	EXPECT_EQ(200, self->r.status);
 	EXPECT_EQ(len, self->r.content_length);
-	ASSERT_EQ(0, del(&self->c, "/part0"));
+	ASSERT_EQ(0, khttpd_del(&self->c, "/part0"));
 	usleep(100 * 1000);	/* the memory returns after an RCU grace period */
-	EXPECT_EQ(0, put(&self->c, "/part9", "text/plain", body, len, NULL, 0));
+	EXPECT_EQ(0, khttpd_put(&self->c, "/part9", "text/plain", body, len, NULL, 0));
 	free(body);
 }
 
@@ -740,7 +709,7 @@ TEST_F(ctl, rmmod_with_content_frees_everything)
 
 	for (i = 0; i < 50; i++) {
 		snprintf(path, sizeof(path), "/c%d", i);
-		ASSERT_EQ(0, put(&self->c, path, "text/plain", path, 4000, NULL, 0));
+		ASSERT_EQ(0, khttpd_put(&self->c, path, "text/plain", path, 4000, NULL, 0));
 	}
 	ASSERT_EQ(0, get(self, "/c7"));
 	EXPECT_EQ(200, self->r.status);
@@ -750,7 +719,7 @@ TEST_F(ctl, rmmod_with_content_frees_everything)
 	EXPECT_EQ(0, stats(_metadata, &self->c).conns_open);
 	for (i = 0; i < 50; i++) {
 		snprintf(path, sizeof(path), "/c%d", i);
-		ASSERT_EQ(0, put(&self->c, path, "text/plain", path, 4000, NULL, 0));
+		ASSERT_EQ(0, khttpd_put(&self->c, path, "text/plain", path, 4000, NULL, 0));
 	}
 	khttpd_ctl_close(&self->c);
 	khttpd_client_close(&self->cl);
