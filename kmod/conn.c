@@ -132,18 +132,7 @@ struct khttpd_conn *khttpd_conn_create(struct khttpd_worker *w,
 	tcp_sock_set_nodelay(sk);
 
 	write_lock_bh(&sk->sk_callback_lock);
-	/*
-	 * A child socket is a clone of the listener and so inherited the
-	 * listener's data_ready, which is ours: chain to what the listener
-	 * had before it instead.
-	 */
-	if (sk->sk_data_ready == khttpd_listen_data_ready) {
-		struct khttpd_listener *l = sk->sk_user_data;
-
-		c->saved_data_ready = l->saved_data_ready;
-	} else {
-		c->saved_data_ready = sk->sk_data_ready;
-	}
+	c->saved_data_ready = sk->sk_data_ready;
 	c->saved_write_space = sk->sk_write_space;
 	c->saved_state_change = sk->sk_state_change;
 	sk->sk_user_data = c;

@@ -29,24 +29,39 @@ static struct khttpd_worker **khttpd_workers;	/* indexed by CPU */
 
 /*
  * Installed on the listeners, and so inherited by every child socket until
- * we accept it and install the connection's callbacks: only a listener
- * itself (TCP_LISTEN) means "accept".  sk_user_data is the listener on
- * both.
+ * we accept it.  On a child it must not look at sk_user_data: tcp_data_ready()
+ * picks the function before we take sk_callback_lock, and by then the child
+ * may have been accepted and its sk_user_data be a connection.  A child's
+ * data is read once it is accepted, so there is nothing to do for it.
  */
 void khttpd_listen_data_ready(struct sock *sk)
 {
 	struct khttpd_listener *l;
 
+	if (sk->sk_state != TCP_LISTEN)
+		return;
 	read_lock_bh(&sk->sk_callback_lock);
 	l = sk->sk_user_data;
 	if (l) {
-		if (sk->sk_state == TCP_LISTEN) {
-			set_bit(KHTTPD_WORKER_ACCEPT, &l->worker->flags);
-			wake_up_process(l->worker->task);
-		}
+		set_bit(KHTTPD_WORKER_ACCEPT, &l->worker->flags);
+		wake_up_process(l->worker->task);
 		l->saved_data_ready(sk);
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/*
+ * A child accepted from @l: give it back the callback it would have had
+ * without us, so that nothing of the listener's outlives the accept (a
+ * refused child is closed with it, a connection chains to it).
+ */
+static void khttpd_listen_disown(struct khttpd_listener *l, struct sock *sk)
+{
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_data_ready == khttpd_listen_data_ready)
+		sk->sk_data_ready = l->saved_data_ready;
+	sk->sk_user_data = NULL;
+	write_unlock_bh(&sk->sk_callback_lock);
 }
 
 static int khttpd_listen(struct khttpd_worker *w, struct khttpd_listener *l,
@@ -135,6 +150,7 @@ static void khttpd_worker_accept(struct khttpd_worker *w)
 						    w->cpu, err);
 			continue;
 		}
+		khttpd_listen_disown(lis, sock->sk);
 		if (!khttpd_conn_admit()) {
 			khttpd_conn_refuse(w, sock);
 			continue;
@@ -347,8 +363,8 @@ static void khttpd_server_teardown(struct khttpd_worker **workers)
 			khttpd_unlisten(&workers[cpu]->listeners[i]);
 	/*
 	 * Closing a listener destroys the children it had not handed out,
-	 * which carry our listen callback and point at the listener; wait
-	 * for any softirq still running that callback before freeing.
+	 * which carry our listen callback; wait for any softirq still
+	 * running it before the module can go.
 	 */
 	synchronize_rcu();
 	for_each_possible_cpu(cpu)

@@ -337,9 +337,11 @@ TEST(insmod_fails_cleanly_on_busy_port)
 	};
 	int kmsg = khttpd_kmsg_mark("insmod_fails_cleanly_on_busy_port");
 	char bad[512] = "";
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
 	ASSERT_GE(fd, 0);
+	/* past earlier tests' TIME_WAIT; a listener still excludes ours */
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
 	ASSERT_EQ(0, listen(fd, 1));
 	EXPECT_EQ(-EADDRINUSE, khttpd_load("port=8080"));
