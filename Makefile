@@ -4,6 +4,8 @@
 #
 #   make            build everything (installs build dependencies first)
 #   make check      all tests: host unit tests, checkpatch, guest selftests
+#   make check-debug  the guest suites in full under a KASAN/lockdep/kmemleak
+#                   kernel built from linux-source-6.12 (cached in $(BUILD))
 #   make run        boot a guest, load khttpd, show it answering
 #   make shell      interactive guest shell with khttpd loaded
 #   make bench      khttpd vs uring-httpd vs nginx (QUICK=1: a short run)
@@ -40,7 +42,7 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 export BUILD
 
 .PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
-	shell bench checkpatch clean
+	shell bench checkpatch clean check-debug
 
 all: module userspace selftests unittests fuzzers
 
@@ -86,7 +88,7 @@ $(BUILD)/ksrc/.stamp: | deps
 selftests: $(SELFTESTS)
 
 # Guest binaries are static: the guest has busybox and little else.
-$(BUILD)/selftests/%: selftests/%.c selftests/khttpd_util.h $(CTL_SRC) \
+$(BUILD)/selftests/%: selftests/%.c selftests/khttpd_util.h selftests/khttpd_ctl_util.h $(CTL_SRC) \
 		$(BUILD)/ksrc/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(WARN) -D_GNU_SOURCE -static -I$(KSELFTEST) \
@@ -123,6 +125,9 @@ fuzz: fuzzers
 
 check: all
 	@scripts/check.sh
+
+check-debug: all
+	@scripts/check-debug.sh
 
 checkpatch: $(BUILD)/ksrc/.stamp
 	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \

@@ -29,6 +29,7 @@ PKGS=(
 # Extra groups of packages needed only by some targets.
 case "${1:-}" in
 --bench) PKGS+=(nginx-light linux-perf gnuplot-nox python3) ;;
+--debug) PKGS+=(flex bison bc libelf-dev libssl-dev) ;;	# a kernel build
 esac
 
 missing=()

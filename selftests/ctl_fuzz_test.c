@@ -168,7 +168,8 @@ static void serve_again(struct __test_metadata *_metadata,
 	EXPECT_STREQ("alive", self->r.body);
 }
 
-TEST_F(fuzz, random_commands)
+/* the harness's 30 s default is below the full budget */
+TEST_F_TIMEOUT(fuzz, random_commands, 180)
 {
 	static const unsigned int ops[] = {
 		KHTTPD_CMD_VERSION, KHTTPD_CMD_START, KHTTPD_CMD_STOP,
@@ -267,7 +268,7 @@ static int sysfs_read(const char *path, char *buf, size_t cap)
 	return n < 0 ? -errno : 0;
 }
 
-TEST_F(fuzz, random_sysfs_writes)
+TEST_F_TIMEOUT(fuzz, random_sysfs_writes, 180)
 {
 	static const char *const words[] = {
 		"", "0", "1", "-1", "65535", "65536", "4294967295",

@@ -7,13 +7,27 @@
 # around the whole binary, so a splat that lands between tests still fails.
 set -o pipefail 2>/dev/null || true
 
+kmemleak=0
+if [ "${1:-}" = --kmemleak ]; then
+	kmemleak=1
+	shift
+fi
 dir=${1:-/khttpd/selftests}
 pass=0 fail=0 skip=0
+
+# With --kmemleak (the debug kernel): forget what boot left behind, and
+# after the last test require that nothing is left unreferenced.
+km=/sys/kernel/debug/kmemleak
+if [ $kmemleak -eq 1 ] && ! echo clear > $km; then
+	echo "not ok - kmemleak is not available"
+	fail=$((fail + 1))
+	kmemleak=0
+fi
 
 splat() {
 	# Everything the kernel logged after our marker that looks like a splat.
 	dmesg | sed -n "/khttpd-runner: begin $1\$/,\$p" |
-		grep -E 'WARNING:|BUG:|Oops|general protection fault|detected stalls|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|unreferenced object|UBSAN:|KASAN:|sleeping function called|scheduling while atomic'
+		grep -E 'WARNING:|BUG:|Oops|general protection fault|detected stalls|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|unreferenced object|UBSAN:|KASAN:|sleeping function called|scheduling while atomic|khttpd: leak'
 }
 
 for t in "$dir"/*; do
@@ -30,6 +44,13 @@ for t in "$dir"/*; do
 		echo "not ok - $name exited with status $rc"
 		f=$((f + 1))
 	fi
+	# A test killed by its timeout skips its teardown: say so, and unload
+	# so that one failure does not fail every binary after it.
+	if [ -e /sys/module/khttpd ]; then
+		echo "not ok - $name left khttpd loaded"
+		f=$((f + 1))
+		rmmod khttpd || echo "# rmmod khttpd failed"
+	fi
 	if splat "$name" >/tmp/splat; then
 		echo "not ok - $name: kernel log shows a splat:"
 		sed 's/^/#   /' /tmp/splat
@@ -37,6 +58,20 @@ for t in "$dir"/*; do
 	fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 done
+
+if [ $kmemleak -eq 1 ]; then
+	rmmod khttpd 2>/dev/null
+	# an object is reported once unreferenced for 5 s, over two scans
+	echo scan > $km; sleep 6; echo scan > $km; sleep 1; echo scan > $km
+	if [ -s $km ] || grep -q . $km; then
+		echo "not ok - kmemleak: unreferenced objects after the tests"
+		sed 's/^/#   /' $km | head -n 60
+		fail=$((fail + 1))
+	else
+		echo "ok - kmemleak: nothing leaked"
+		pass=$((pass + 1))
+	fi
+fi
 
 echo "guest: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
