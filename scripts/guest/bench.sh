@@ -92,11 +92,11 @@ stop_server() {
 	esac
 }
 
-# Sum of the /proc/stat fields of CPUs first..last: user system softirq idle
+# Sum of the /proc/stat fields of CPUs first..last: user system softirq
 cpu_ticks() { # first last
 	awk -v a="$1" -v b="$2" '/^cpu[0-9]/ { n = substr($1, 4) + 0;
-		if (n >= a && n <= b) { u += $2 + $3; s += $4 + $7; q += $8; i += $5 + $6 } }
-		END { print u, s, q, i }' /proc/stat
+		if (n >= a && n <= b) { u += $2 + $3; s += $4 + $7; q += $8 } }
+		END { print u, s, q }' /proc/stat
 }
 
 # One point: RESULT,scenario,server,conns,server_cpus,rep,rps,p50,p90,p99,p999,
@@ -108,16 +108,19 @@ run_point() { # scenario server conns path pipeline close cpus rep secs
 	threads=$((wlast - wfirst + 1))
 	[ "$threads" -gt "$conns" ] && threads=$conns
 	set -- $(cpu_ticks "$first" "$last")
-	u0=$1 s0=$2 q0=$3 i0=$4
+	u0=$1 s0=$2 q0=$3
 	out=$(WRK_PATH=$path WRK_PIPELINE=$pipe WRK_CLOSE=$close taskset -c $wfirst-$wlast \
 		wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s $WRK_LUA \
 		http://127.0.0.1:8080 2>&1 | grep '^WRK,')
 	set -- $(cpu_ticks "$first" "$last")
-	du=$(($1 - u0)) ds=$(($2 - s0)) dq=$(($3 - q0)) di=$(($4 - i0))
+	du=$(($1 - u0)) ds=$(($2 - s0)) dq=$(($3 - q0))
+	# Busy share against elapsed time, not against busy + idle: the
+	# nohz idle time counts softirq work done from the idle loop too.
 	echo "$out" | awk -F, -v sc="$sc" -v srv="$srv" -v c="$conns" -v cpus="$cpus" \
-		-v rep="$rep" -v du="$du" -v ds="$ds" -v dq="$dq" -v di="$di" '{
-		req = $2; secs = $3 / 1e6; tot = du + ds + dq + di;
-		busy = tot ? 100 * (du + ds + dq) / tot : 0;
+		-v rep="$rep" -v du="$du" -v ds="$ds" -v dq="$dq" \
+		-v n="$(cpus_count "$cpus")" '{
+		req = $2; secs = $3 / 1e6;
+		busy = secs ? (du + ds + dq) / (secs * 100 * n) * 100 : 0;
 		per = req ? 10000 / req : 0;	# one tick = 10000 us
 		printf "RESULT,%s,%s,%d,%s,%d,%.0f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f\n",
 			sc, srv, c, cpus, rep, req / secs, $6, $7, $8, $9, $4 + $5,
