@@ -232,6 +232,8 @@ void khttpd_listen_data_ready(struct sock *sk);
 void khttpd_worker_set_timer(struct khttpd_worker *w, struct khttpd_conn *c,
 			     enum khttpd_timer_class class, bool restart);
 const char *khttpd_worker_date(struct khttpd_worker *w);
+int khttpd_server_init(void);
+void khttpd_server_exit(void);
 bool khttpd_server_running(void);
 int khttpd_server_start(const struct khttpd_start *args);
 int khttpd_server_stop(void);

@@ -113,6 +113,9 @@ static int __init khttpd_init(void)
 	err = khttpd_conn_init();
 	if (err)
 		goto err_store;
+	err = khttpd_server_init();
+	if (err)
+		goto err_conn;
 	if (enabled) {
 		mutex_lock(&khttpd_ctl_lock);
 		err = khttpd_server_start(&args);
@@ -120,7 +123,7 @@ static int __init khttpd_init(void)
 		if (err) {
 			pr_err("cannot listen on port %u: %d\n",
 			       khttpd_cfg.port, err);
-			goto err_conn;
+			goto err_hotplug;
 		}
 	}
 	err = khttpd_ctl_init();
@@ -137,6 +140,8 @@ err_server:
 	mutex_lock(&khttpd_ctl_lock);
 	khttpd_server_stop();
 	mutex_unlock(&khttpd_ctl_lock);
+err_hotplug:
+	khttpd_server_exit();
 err_conn:
 	khttpd_conn_exit();
 err_store:
@@ -151,6 +156,7 @@ static void __exit khttpd_exit(void)
 	mutex_lock(&khttpd_ctl_lock);
 	khttpd_server_stop();
 	mutex_unlock(&khttpd_ctl_lock);
+	khttpd_server_exit();
 	khttpd_conn_exit();
 	khttpd_store_exit();
 }

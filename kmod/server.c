@@ -9,6 +9,7 @@
  * and its HTTP work stay in one CPU's caches, and workers share nothing.
  */
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/kthread.h>
 #include <linux/net.h>
 #include <linux/rcupdate.h>
@@ -344,6 +345,47 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 	return w;
 }
 
+/*
+ * Taking a worker's CPU away moves its thread to another CPU, where it goes
+ * on serving; when the CPU comes back, bind the thread to it again.
+ * Hotplug callbacks run under the hotplug lock, and start and stop publish
+ * the workers under it too, so the array is stable here.
+ */
+static enum cpuhp_state khttpd_cpuhp_state;
+
+static int khttpd_cpu_online(unsigned int cpu)
+{
+	struct khttpd_worker **workers = khttpd_workers;
+
+	if (workers && workers[cpu])
+		set_cpus_allowed_ptr(workers[cpu]->task, cpumask_of(cpu));
+	return 0;
+}
+
+int khttpd_server_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "net/khttpd:online",
+					khttpd_cpu_online, NULL);
+	if (ret < 0)
+		return ret;
+	khttpd_cpuhp_state = ret;
+	return 0;
+}
+
+void khttpd_server_exit(void)
+{
+	cpuhp_remove_state_nocalls(khttpd_cpuhp_state);
+}
+
+static void khttpd_workers_publish(struct khttpd_worker **workers)
+{
+	cpus_read_lock();
+	WRITE_ONCE(khttpd_workers, workers);
+	cpus_read_unlock();
+}
+
 bool khttpd_server_running(void)
 {
 	return READ_ONCE(khttpd_workers) != NULL;
@@ -381,7 +423,7 @@ int khttpd_server_stop(void)
 	workers = khttpd_workers;
 	if (!workers)
 		return -EALREADY;
-	WRITE_ONCE(khttpd_workers, NULL);
+	khttpd_workers_publish(NULL);
 	khttpd_server_teardown(workers);
 	khttpd_store_clear();
 	pr_info("stopped\n");
@@ -482,7 +524,7 @@ int khttpd_server_start(const struct khttpd_start *args)
 	for_each_possible_cpu(cpu)
 		if (workers[cpu])
 			wake_up_process(workers[cpu]->task);
-	WRITE_ONCE(khttpd_workers, workers);
+	khttpd_workers_publish(workers);
 	pr_info("listening on port %u\n", port);
 	return 0;
 }

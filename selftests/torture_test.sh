@@ -4,7 +4,8 @@
 # Lifecycle torture: cycles of insmod, load content, start, wrk load,
 # stop/start through khttpctl and sysfs under that load, a CPU taken
 # offline and back where the guest allows, and rmmod in the middle of the
-# load.  Every rmmod must finish promptly, and afterwards the module's own
+# load.  Every rmmod must finish promptly, a worker whose CPU comes back
+# must be bound to it again, and afterwards the module's own
 # accounting (connections, content bytes: it logs "khttpd: leak" on unload
 # otherwise) must be back to zero, the kernel log clean, and unreclaimable
 # slab back to where it was after the first cycle, within 2 MiB.
@@ -21,7 +22,7 @@ sys=/sys/kernel/khttpd
 hot=/sys/devices/system/cpu/cpu1/online
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 site=/tmp/torture-site
 rm -rf $site
@@ -30,10 +31,16 @@ echo 'Hello, torture' > $site/index.html
 head -c 1048576 /dev/urandom > $site/d/1m.bin
 head -c 20000 /dev/urandom > $site/d/20k.bin
 
+affinity() { # thread name -> its allowed CPU list
+	for c in /proc/[0-9]*/comm; do
+		[ "$(cat $c 2>/dev/null)" = "$1" ] &&
+			awk '/^Cpus_allowed_list:/ { print $2 }' ${c%comm}status
+	done
+}
 sunreclaim() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
 echo "khttpd-torture: begin" > /dev/kmsg
 
-rmmod_slow=0 cycle_fail=0 served=0 hotplugged=0
+rmmod_slow=0 cycle_fail=0 served=0 hotplugged=0 unbound=0
 base=
 i=1
 while [ $i -le $cycles ]; do
@@ -61,6 +68,9 @@ while [ $i -le $cycles ]; do
 	# a CPU going away and coming back under load
 	if [ $((i % 5)) = 2 ] && [ -w $hot ]; then
 		echo 0 > $hot && sleep 0.3 && echo 1 > $hot && hotplugged=$((hotplugged + 1))
+		# its worker must be bound to it again
+		[ "$(affinity khttpd/1)" = 1 ] || { unbound=$((unbound + 1));
+			echo "# cycle $i: khttpd/1 allowed on CPUs '$(affinity khttpd/1)'"; }
 	fi
 	# rmmod with the load still running: must not take long
 	t0=$(date +%s)
@@ -87,7 +97,11 @@ fi
 if [ -w $hot ]; then
 	[ $hotplugged -gt 0 ] && ok "CPU 1 offline and online under load ($hotplugged times)" ||
 		not_ok "CPU 1 hotplug failed"
+	[ $hotplugged -gt 0 ] && [ $unbound = 0 ] &&
+		ok "khttpd/1 bound to CPU 1 again after every online" ||
+		not_ok "khttpd/1 not bound to CPU 1 after $unbound of $hotplugged onlines"
 else
+	echo "ok $((n + 1)) # SKIP CPU 1 cannot go offline in this guest"; n=$((n + 1))
 	echo "ok $((n + 1)) # SKIP CPU 1 cannot go offline in this guest"; n=$((n + 1))
 fi
 if dmesg | sed -n '/khttpd-torture: begin/,$p' | grep -q 'khttpd: leak'; then
