@@ -27,7 +27,7 @@ fi
 splat() {
 	# Everything the kernel logged after our marker that looks like a splat.
 	dmesg | sed -n "/khttpd-runner: begin $1\$/,\$p" |
-		grep -E 'WARNING:|BUG:|Oops|general protection fault|detected stalls|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|unreferenced object|UBSAN:|KASAN:|sleeping function called|scheduling while atomic|khttpd: leak'
+		grep -Ef "$(dirname "$0")/splat.ere"
 }
 
 for t in "$dir"/*; do
