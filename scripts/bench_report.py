@@ -31,12 +31,6 @@ with open(os.path.join(out, f"raw-{mode}.csv")) as f:
         for k in COLS[2:]:
             if k != "cpus":
                 d[k] = float(d[k])
-        # The server CPUs' busy share over wrk's run, from the same ticks
-        # (older runs divided by busy + idle, and nohz idle time includes
-        # softirq work done from the idle loop).
-        n = 1 if "-" not in d["cpus"] else \
-            int(d["cpus"].split("-")[1]) - int(d["cpus"].split("-")[0]) + 1
-        d["busy"] = (d["usr"] + d["sys"] + d["sirq"]) * d["rps"] / 1e4 / n
         rows.append(d)
 
 # one point = scenario, conns, server CPUs; its repetitions -> median
