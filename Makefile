@@ -42,7 +42,7 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 export BUILD
 
 .PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
-	shell bench checkpatch clean check-debug
+	shell bench benchtools checkpatch clean check-debug
 
 all: module userspace selftests unittests fuzzers
 
@@ -123,7 +123,7 @@ fuzz: fuzzers
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$c || exit 1; \
 	done
 
-check: all
+check: all benchtools
 	@scripts/check.sh
 
 check-debug: all
@@ -140,8 +140,25 @@ run: all
 # short subset.  Results in bench/results/, summarised in BENCHMARKS.md.
 bench:
 	@scripts/deps.sh --bench
-	@$(MAKE) all
+	@$(MAKE) all benchtools
 	scripts/bench.sh $(if $(QUICK),quick,full)
+
+# The bench's instruction counter: a QEMU TCG plugin (built against the
+# plugin header of Debian's QEMU source, fetched and never committed) and
+# the guest program whose marker instruction asks it for a snapshot.
+BENCHTOOLS := $(BUILD)/bench/vcpu_insns.so $(BUILD)/bench/khttpd-mark
+benchtools: $(BENCHTOOLS)
+
+$(BUILD)/qemu-plugin/qemu-plugin.h: | deps
+	@scripts/qemu-plugin-header.sh $(@D)
+
+$(BUILD)/bench/vcpu_insns.so: bench/vcpu_insns.c $(BUILD)/qemu-plugin/qemu-plugin.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -I$(BUILD)/qemu-plugin -o $@ $<
+
+$(BUILD)/bench/khttpd-mark: bench/mark.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -static -o $@ $<
 
 shell: all
 	scripts/vm --smp 2 -i -- /khttpd/scripts/shell.sh

@@ -68,6 +68,29 @@ grep -E '^(ERROR|WARNING)' "$LOG/checkpatch.txt" | head -n 20
 ! grep -q '^ERROR' "$LOG/checkpatch.txt"
 result $? "checkpatch: no errors in kmod/ and uapi/"
 
+echo "== the bench's instruction counter (QEMU plugin bench/vcpu_insns.c)"
+# A loop pinned to vCPU 1, then to vCPU 0: each interval's user-space
+# instructions must land on the loop's vCPU, and in user space.
+scripts/vm --icount --smp 2 --insns "$LOG/insns.txt" -- \
+	/khttpd/scripts/insns-check.sh > "$LOG/insns.log" 2>&1
+rc=$?
+result $rc "insns: guest run with the plugin (vm exit status $rc)"
+awk '/^MARK/ { n++; for (i = 4; i <= NF; i++) c[n, i - 4] = $i }
+	END {
+		if (n != 4) { print "insns: " n " snapshots, want 4"; exit 1 }
+		# interval k: from snapshot k to k+1; user of vCPU v is field 2v
+		for (k = 1; k <= 2; k++) {
+			on = k == 1 ? 1 : 0; off = 1 - on
+			u = c[k + 1, 2 * on] - c[k, 2 * on]
+			kern = c[k + 1, 2 * on + 1] - c[k, 2 * on + 1]
+			other = c[k + 1, 2 * off] - c[k, 2 * off]
+			printf "insns: loop on vCPU %d: user %d, kernel %d; vCPU %d user %d\n",
+				on, u, kern, off, other
+			if (u < 1e7 || u < 10 * other || u < 5 * kern) exit 1
+		}
+	}' "$LOG/insns.txt"
+result $? "insns: a pinned loop counts on its own vCPU, as user instructions"
+
 echo "== guest selftests (scripts/vm --smp 2)"
 scripts/vm --smp 2 -- /khttpd/scripts/run-selftests.sh 2>&1 |
 	tee "$LOG/guest.log"
