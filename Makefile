@@ -131,7 +131,7 @@ check-debug: all
 
 checkpatch: $(BUILD)/ksrc/.stamp
 	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \
-		kmod/*.c kmod/*.h $(wildcard uapi/linux/*.h)
+		kmod/*.c kmod/*.h $(wildcard uapi/linux/*.h) bench/*.c
 
 run: all
 	scripts/vm --smp 2 -- /khttpd/scripts/demo.sh

@@ -3,8 +3,10 @@
 #
 # `make bench`: khttpd, uring-httpd and nginx measured side by side in one
 # guest whose time counts instructions (--icount), so that figures repeat
-# whatever the host is doing.  Results go to bench/results/ (CSV, markdown,
-# PNG charts); scripts/bench_report.py writes them.
+# whatever the host is doing.  QEMU runs our vcpu_insns plugin
+# (bench/vcpu_insns.c), so each point also has every vCPU's instruction
+# count: what the server's own vCPUs spent.  Results go to bench/results/
+# (CSV, markdown, PNG charts); scripts/bench_report.py writes them.
 #
 #   scripts/bench.sh [quick|full]
 set -euo pipefail
@@ -14,13 +16,16 @@ BUILD=${BUILD:-$PWD/build}
 out=bench/results
 mkdir -p "$out"
 log=$BUILD/bench-$mode.log
+insns=$BUILD/bench-$mode.insns
+rm -f "$insns"
 
 # Server on vCPU 0, wrk on the rest; the scaling points use 0-1 and 0-3.
 smp=6
 [ "$mode" = full ] && smp=8
 echo "bench: $mode run, $smp vCPUs under -icount; progress below, log in $log"
 start=$(date +%s)
-KHTTPD_VMDIR=$BUILD/vm-bench scripts/vm --icount --smp $smp --mem 2048 --timeout 10800 -- \
+KHTTPD_VMDIR=$BUILD/vm-bench scripts/vm --icount --smp $smp --mem 2048 --timeout 10800 \
+	--insns "$insns" -- \
 	/khttpd/scripts/bench.sh "$mode" 2>&1 | tee "$log" |
 	grep --line-buffered -E '^# |RESULT' |
 	while IFS= read -r line; do
@@ -31,7 +36,15 @@ if [ "$status" -ne 0 ]; then
 	echo "bench: the guest run failed ($status); see $log" >&2
 	exit 1
 fi
+# one snapshot per mark the guest made, and one more at QEMU's exit
+want=$(sed -n 's/^# bench: done, \([0-9]*\) marks.*/\1/p' "$log")
+have=$(grep -c '^MARK ' "$insns" || true)
+if [ -z "$want" ] || [ "$have" -ne $((want + 1)) ]; then
+	echo "bench: the guest made ${want:-?} marks, the plugin saw $((have - 1))" >&2
+	exit 1
+fi
 grep '^RESULT,' "$log" > "$out/raw-$mode.csv"
+cp "$insns" "$out/insns-$mode.txt"
 grep '^PROFILE,' "$log" > "$out/profile-$mode.csv" || true
 grep '^# kernel' "$log" | head -n 1 > "$out/meta-$mode.txt"
 echo "vcpus $smp" >> "$out/meta-$mode.txt"

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the RESULT and PROFILE lines of a `make bench` run into the
-report: a CSV of medians, a markdown table with ratios, and PNG charts
-drawn by gnuplot."""
+"""Turn the RESULT and PROFILE lines of a `make bench` run, and the
+per-vCPU instruction counts of the vcpu_insns plugin, into the report: a
+CSV of medians, a markdown table with ratios, and PNG charts drawn by
+gnuplot.
+
+Under -icount with shift=0 the guest clock advances 1 ns per instruction,
+so an instruction count reads as guest time: 1,000 instructions = 1 µs of
+a vCPU that had a core to itself."""
 import csv
 import os
 import statistics
@@ -13,7 +18,8 @@ from collections import defaultdict
 mode, out = sys.argv[1], sys.argv[2]
 SERVERS = ["khttpd", "uring-httpd", "nginx"]
 COLS = ["scenario", "server", "conns", "cpus", "rep", "rps", "p50", "p90",
-        "p99", "p999", "errors", "busy", "usr", "sys", "sirq"]
+        "p99", "p999", "errors", "busy", "usr", "sys", "sirq", "requests",
+        "m0", "m1"]
 LABEL = {
     "ka13": "keep-alive, 13 B body, 64 conns",
     "ka16k": "keep-alive, 16 KiB body, 64 conns",
@@ -24,6 +30,46 @@ LABEL = {
     "scaling": "keep-alive, 13 B body, server vCPUs",
 }
 
+# MARK <seq> <nvcpus> <user0> <kernel0> <user1> <kernel1> ...
+marks = {}
+with open(os.path.join(out, f"insns-{mode}.txt")) as f:
+    for line in f:
+        w = line.split()
+        if w[0] == "MARK":
+            v = [int(x) for x in w[3:]]
+            marks[int(w[1])] = list(zip(v[0::2], v[1::2]))
+
+
+def server_vcpus(cpus):
+    first, _, last = cpus.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+def add_insns(d):
+    """Server CPU per request from the instruction counts: user and
+    kernel exactly, the kernel part split into system and softirq as the
+    server vCPUs' /proc/stat ticks split it.  The other vCPUs' count is
+    wrk's side, its loopback receive path included.  "cap" is what the
+    server's vCPUs could answer if each had a core and nothing else
+    limited them: requests over the busiest server vCPU's time."""
+    a, b = marks[int(d["m0"])], marks[int(d["m1"])]
+    delta = [(b[i][0] - a[i][0], b[i][1] - a[i][1]) for i in range(len(a))]
+    srv = list(server_vcpus(d["cpus"]))
+    req = d["requests"] or 1
+    user = sum(delta[i][0] for i in srv)
+    kern = sum(delta[i][1] for i in srv)
+    ticks = d["sys"] + d["sirq"]
+    sys_share = d["sys"] / ticks if ticks else 1
+    d["i_usr"] = user / req / 1000
+    d["i_sys"] = kern * sys_share / req / 1000
+    d["i_sirq"] = kern * (1 - sys_share) / req / 1000
+    d["i_other"] = sum(delta[i][0] + delta[i][1] for i in range(len(a))
+                       if i not in srv) / req / 1000
+    busiest = max(sum(delta[i]) for i in srv)
+    d["cap"] = req / (busiest / 1e9) if busiest else 0
+    d["spread"] = busiest * len(srv) / (user + kern) if user + kern else 0
+
+
 rows = []
 with open(os.path.join(out, f"raw-{mode}.csv")) as f:
     for r in csv.reader(f):
@@ -31,6 +77,7 @@ with open(os.path.join(out, f"raw-{mode}.csv")) as f:
         for k in COLS[2:]:
             if k != "cpus":
                 d[k] = float(d[k])
+        add_insns(d)
         rows.append(d)
 
 # one point = scenario, conns, server CPUs; its repetitions -> median
@@ -48,11 +95,13 @@ for (sc, conns, cpus, srv), rs in points.items():
     s = {"scenario": sc, "conns": conns, "cpus": cpus, "server": srv,
          "n": len(rs)}
     for k in ["rps", "p50", "p90", "p99", "p999", "busy", "usr", "sys",
-              "sirq", "errors"]:
+              "sirq", "errors", "i_usr", "i_sys", "i_sirq", "i_other",
+              "cap", "spread"]:
         s[k] = med(rs, k)
     s["rps_min"] = min(x["rps"] for x in rs)
     s["rps_max"] = max(x["rps"] for x in rs)
-    s["cpu_us"] = s["usr"] + s["sys"] + s["sirq"]
+    s["cpu_us"] = statistics.median(
+        x["i_usr"] + x["i_sys"] + x["i_sirq"] for x in rs)
     summary.append(s)
 
 order = {k: i for i, k in enumerate(LABEL)}
@@ -64,12 +113,21 @@ with open(os.path.join(out, f"results-{mode}.csv"), "w", newline="") as f:
     w.writerow(["scenario", "conns", "server_cpus", "server", "runs",
                 "rps_median", "rps_min", "rps_max", "p50_us", "p90_us",
                 "p99_us", "p999_us", "errors", "server_busy_pct",
-                "user_us_per_req", "sys_us_per_req", "softirq_us_per_req"])
+                "server_us_per_req", "server_user_us_per_req",
+                "server_sys_us_per_req", "server_softirq_us_per_req",
+                "other_vcpus_us_per_req", "server_bound_rps",
+                "busiest_server_vcpu_over_mean",
+                "tick_user_us_per_req", "tick_sys_us_per_req",
+                "tick_softirq_us_per_req"])
     for s in summary:
         w.writerow([s["scenario"], s["conns"], s["cpus"], s["server"], s["n"],
                     round(s["rps"]), round(s["rps_min"]), round(s["rps_max"]),
                     int(s["p50"]), int(s["p90"]), int(s["p99"]),
-                    int(s["p999"]), int(s["errors"]), s["busy"], s["usr"],
+                    int(s["p999"]), int(s["errors"]), s["busy"],
+                    round(s["cpu_us"], 2), round(s["i_usr"], 2),
+                    round(s["i_sys"], 2), round(s["i_sirq"], 2),
+                    round(s["i_other"], 2), round(s["cap"]),
+                    round(s["spread"], 3), s["usr"],
                     s["sys"], s["sirq"]])
 
 
@@ -84,33 +142,50 @@ def ms(us):
 
 
 # Under -icount every vCPU advances one instruction clock, so guest time
-# per request (1/rps) is what a request costs in instructions, server and
-# wrk together; with wrk's share the same for every server, the difference
-# to khttpd's is the difference in server cost.
+# per request (1/rps) is what a request costs the whole system, server and
+# wrk together; the instruction counts split it between the server's vCPUs
+# and the others (wrk and the loopback path it drives).
 lines = []
-lines.append("| scenario | server | req/s (median, min-max) | p50 / p90 / p99 / p99.9 ms "
-             "| guest µs/req, all vCPUs (vs khttpd) | khttpd's req/s ÷ this "
-             "| server vCPU busy | server vCPU µs/req (user + sys + softirq) |")
-lines.append("|---|---|---|---|---|---|---|---|")
+lines.append("| scenario | server | req/s (median, min-max) | khttpd's req/s ÷ this "
+             "| p50 / p90 / p99 / p99.9 ms | server vCPU busy "
+             "| **server CPU µs/req** (user + sys + softirq) | ÷ khttpd's "
+             "| wrk side µs/req | server-bound req/s |")
+lines.append("|---|---|---|---|---|---|---|---|---|---|")
 for s in summary:
     k = by(s["scenario"], s["conns"], s["cpus"]).get("khttpd")
-    per = 1e6 / s["rps"] if s["rps"] else 0
-    delta = ratio = ""
+    ratio = cost = ""
     if k and s["server"] != "khttpd" and s["rps"] and k["rps"]:
-        delta = f" ({per - 1e6 / k['rps']:+.1f})"
         ratio = f"{k['rps'] / s['rps']:.2f}"
+        cost = f"{s['cpu_us'] / k['cpu_us']:.2f}" if k["cpu_us"] else ""
     bound = "" if s["busy"] >= 95 else " (not saturated)"
     name = LABEL.get(s["scenario"], s["scenario"])
     if s["scenario"] == "sweep":
         name = f"{name}: {s['conns']}"
     if s["scenario"] == "scaling":
-        name = f"{name}: {s['cpus']}"
+        name = f"{name}: {len(server_vcpus(s['cpus']))}"
     lines.append(
         f"| {name} | {s['server']} | {s['rps']:,.0f} ({s['rps_min']:,.0f}-{s['rps_max']:,.0f}) "
-        f"| {ms(s['p50'])} / {ms(s['p90'])} / {ms(s['p99'])} / {ms(s['p999'])} "
-        f"| {per:.1f}{delta} | {ratio} "
-        f"| {s['busy']:.0f}%{bound} | {s['cpu_us']:.1f} ({s['usr']:.1f} + {s['sys']:.1f} + {s['sirq']:.1f}) "
+        f"| {ratio} | {ms(s['p50'])} / {ms(s['p90'])} / {ms(s['p99'])} / {ms(s['p999'])} "
+        f"| {s['busy']:.0f}%{bound} "
+        f"| **{s['cpu_us']:.1f}** ({s['i_usr']:.1f} + {s['i_sys']:.1f} + {s['i_sirq']:.1f}) "
+        f"| {cost} | {s['i_other']:.1f} | {s['cap']:,.0f} "
         "|" + (f" errors: {int(s['errors'])}" if s["errors"] else ""))
+
+# Scaling: the keep-alive 13 B point on 1 vCPU and the scaling points
+scal = defaultdict(dict)
+for s in summary:
+    if s["scenario"] in ("scaling", "ka13") and s["conns"] == 64:
+        scal[s["server"]][len(server_vcpus(s["cpus"]))] = s
+if any(len(v) > 1 for v in scal.values()):
+    lines += ["", "| server | server vCPUs | server CPU µs/req | busiest vCPU ÷ mean "
+              "| server-bound req/s | × its 1-vCPU figure |",
+              "|---|---|---|---|---|---|"]
+    for srv in SERVERS:
+        for n, s in sorted(scal[srv].items()):
+            one = scal[srv].get(1)
+            x = f"{s['cap'] / one['cap']:.2f}" if one and one["cap"] else ""
+            lines.append(f"| {srv} | {n} | {s['cpu_us']:.1f} | {s['spread']:.2f} "
+                         f"| {s['cap']:,.0f} | {x} |")
 table = "\n".join(lines)
 
 prof = defaultdict(list)
@@ -166,9 +241,9 @@ for part, names in [("", [x for x in scen if x != "file1m"]),
             b = by(sc)
             for x in SERVERS:
                 if x in b:
-                    f.write(f"{sc}:{x} {b[x]['usr']} {b[x]['sys']} {b[x]['sirq']}\n")
+                    f.write(f"{sc}:{x} {b[x]['i_usr']} {b[x]['i_sys']} {b[x]['i_sirq']}\n")
     gp(common.replace("clustered gap 1", "rowstacked") + f"""set output "{out}/cpu{part}-{mode}.png"
-set title "Server vCPU time per request (µs), by kind (includes waits for wrk vCPU turns)"
+set title "Server CPU time per request (µs = thousands of instructions on the server vCPU)"
 set xtics rotate by -40
 plot "{dat}" using 2:xtic(1) title "user", "" using 3 title "system", "" using 4 title "softirq"
 """)
@@ -184,17 +259,20 @@ set title "Latency percentiles (ms), keep-alive 13 B, 64 connections"
 plot "{dat}" using 2:xtic(1) title "khttpd", "" using 3 title "uring-httpd", "" using 4 title "nginx"
 """)
 
-for sc, key, xlabel in [("sweep", "conns", "connections"),
-                        ("scaling", "cpus", "server vCPUs")]:
-    pts = [s for s in summary if s["scenario"] == sc or
-           (s["scenario"] == "ka13" and (sc == "sweep" or True))]
+# The sweep: measured req/s by connections.  The scaling run: what the
+# server's vCPUs could answer, from their instruction counts (measured
+# req/s cannot grow under -icount: every vCPU shares one clock).
+for sc, key, xlabel, title in [
+        ("sweep", "rps", "connections", "Requests per second by connections"),
+        ("scaling", "cap", "server vCPUs",
+         "Server-bound requests per second by server vCPUs "
+         "(from per-vCPU instruction counts)")]:
     series = defaultdict(dict)
     for s in summary:
         if sc == "sweep" and s["scenario"] in ("sweep", "ka13") and s["cpus"] == "0":
-            series[s["server"]][s["conns"]] = s["rps"]
+            series[s["server"]][s["conns"]] = s[key]
         if sc == "scaling" and s["scenario"] in ("scaling", "ka13") and s["conns"] == 64:
-            n = 1 if s["cpus"] == "0" else int(s["cpus"].split("-")[1]) + 1
-            series[s["server"]][n] = s["rps"]
+            series[s["server"]][len(server_vcpus(s["cpus"]))] = s[key]
     if not any(len(v) > 1 for v in series.values()):
         continue
     dat = os.path.join(out, f"{sc}-{mode}.dat")
@@ -206,11 +284,11 @@ for sc, key, xlabel in [("sweep", "conns", "connections"),
             f.write("\n\n")
     gp(f"""set terminal pngcairo size 900,480 font ",10"
 set output "{out}/{sc}-{mode}.png"
-set title "Requests per second by {xlabel}"
+set title "{title}"
 set xlabel "{xlabel}"
 set grid
 set key top left
-{"set logscale x 2" if sc == "sweep" else ""}
+{"set logscale x 2" if sc == "sweep" else "set xtics (1, 2, 4)"}
 plot for [i=0:2] "{dat}" index i using 1:2 with linespoints lw 2 title word("khttpd uring-httpd nginx", i + 1)
 """)
 print(f"bench_report: {len(rows)} runs, {len(summary)} points")
