@@ -49,7 +49,7 @@ def add_insns(d):
     """Server CPU per request from the instruction counts: user and
     kernel exactly, the kernel part split into system and softirq as the
     server vCPUs' /proc/stat ticks split it.  The other vCPUs' count is
-    wrk's side, its loopback receive path included.  "cap" is what the
+    wrk's side: wrk and its half of TCP.  "cap" is what the
     server's vCPUs could answer if each had a core and nothing else
     limited them: requests over the busiest server vCPU's time."""
     a, b = marks[int(d["m0"])], marks[int(d["m1"])]
@@ -100,6 +100,8 @@ for (sc, conns, cpus, srv), rs in points.items():
         s[k] = med(rs, k)
     s["rps_min"] = min(x["rps"] for x in rs)
     s["rps_max"] = max(x["rps"] for x in rs)
+    s["cap_min"] = min(x["cap"] for x in rs)
+    s["cap_max"] = max(x["cap"] for x in rs)
     s["cpu_us"] = statistics.median(
         x["i_usr"] + x["i_sys"] + x["i_sirq"] for x in rs)
     summary.append(s)
@@ -177,15 +179,21 @@ for s in summary:
     if s["scenario"] in ("scaling", "ka13") and s["conns"] == 64:
         scal[s["server"]][len(server_vcpus(s["cpus"]))] = s
 if any(len(v) > 1 for v in scal.values()):
-    lines += ["", "| server | server vCPUs | server CPU µs/req | busiest vCPU ÷ mean "
-              "| server-bound req/s | × its 1-vCPU figure |",
+    # Balanced: N vCPUs over the cost of a request.  As measured: over the
+    # busiest vCPU, which depends on how SO_REUSEPORT hashed this run's
+    # 64 connections (wrk's ports), so it varies from run to run.
+    lines += ["", "| server | server vCPUs | server CPU µs/req "
+              "| server-bound req/s, balanced (× 1 vCPU) "
+              "| as measured: median (min-max) | busiest vCPU ÷ mean |",
               "|---|---|---|---|---|---|"]
     for srv in SERVERS:
         for n, s in sorted(scal[srv].items()):
+            bal = n * 1e6 / s["cpu_us"] if s["cpu_us"] else 0
             one = scal[srv].get(1)
-            x = f"{s['cap'] / one['cap']:.2f}" if one and one["cap"] else ""
-            lines.append(f"| {srv} | {n} | {s['cpu_us']:.1f} | {s['spread']:.2f} "
-                         f"| {s['cap']:,.0f} | {x} |")
+            x = f" ({bal * one['cpu_us'] / 1e6:.2f})" if one and one["cpu_us"] else ""
+            lines.append(f"| {srv} | {n} | {s['cpu_us']:.1f} | {bal:,.0f}{x} "
+                         f"| {s['cap']:,.0f} ({s['cap_min']:,.0f}-{s['cap_max']:,.0f}) "
+                         f"| {s['spread']:.2f} |")
 table = "\n".join(lines)
 
 prof = defaultdict(list)
@@ -198,7 +206,7 @@ if os.path.exists(pf):
 plines = []
 for srv in SERVERS:
     if prof[srv]:
-        plines.append(f"**{srv}** (server vCPU, keep-alive 13 B): " +
+        plines.append(f"**{srv}** (server vCPU, keep-alive 13 B, flow steering off): " +
                       ", ".join(f"`{sym.strip()}` {pct}" for pct, sym in prof[srv][:10]))
 with open(os.path.join(out, f"results-{mode}.md"), "w") as f:
     f.write(table + "\n\n" + "\n\n".join(plines) + "\n")
@@ -266,13 +274,14 @@ for sc, key, xlabel, title in [
         ("sweep", "rps", "connections", "Requests per second by connections"),
         ("scaling", "cap", "server vCPUs",
          "Server-bound requests per second by server vCPUs "
-         "(from per-vCPU instruction counts)")]:
+         "(instruction counts; bars: min-max of the runs)")]:
     series = defaultdict(dict)
     for s in summary:
         if sc == "sweep" and s["scenario"] in ("sweep", "ka13") and s["cpus"] == "0":
             series[s["server"]][s["conns"]] = s[key]
         if sc == "scaling" and s["scenario"] in ("scaling", "ka13") and s["conns"] == 64:
-            series[s["server"]][len(server_vcpus(s["cpus"]))] = s[key]
+            series[s["server"]][len(server_vcpus(s["cpus"]))] = \
+                (s[key], s["cap_min"], s["cap_max"])
     if not any(len(v) > 1 for v in series.values()):
         continue
     dat = os.path.join(out, f"{sc}-{mode}.dat")
@@ -280,8 +289,14 @@ for sc, key, xlabel, title in [
         for i, x in enumerate(SERVERS):
             f.write(f"# {x}\n")
             for k in sorted(series[x]):
-                f.write(f"{k} {series[x][k]}\n")
+                v = series[x][k]
+                f.write(f"{k} {' '.join(map(str, v)) if sc == 'scaling' else v}\n")
             f.write("\n\n")
+    one = series["khttpd"].get(1)
+    linear = (f', {one[0]} * x with lines dt 2 lc "gray" title "khttpd × vCPUs"'
+              if sc == "scaling" and one else "")
+    style = "yerrorlines" if sc == "scaling" else "linespoints"
+    using = "1:2:3:4" if sc == "scaling" else "1:2"
     gp(f"""set terminal pngcairo size 900,480 font ",10"
 set output "{out}/{sc}-{mode}.png"
 set title "{title}"
@@ -289,6 +304,6 @@ set xlabel "{xlabel}"
 set grid
 set key top left
 {"set logscale x 2" if sc == "sweep" else "set xtics (1, 2, 4)"}
-plot for [i=0:2] "{dat}" index i using 1:2 with linespoints lw 2 title word("khttpd uring-httpd nginx", i + 1)
+plot for [i=0:2] "{dat}" index i using {using} with {style} lw 2 title word("khttpd uring-httpd nginx", i + 1){linear}
 """)
 print(f"bench_report: {len(rows)} runs, {len(summary)} points")
