@@ -25,9 +25,9 @@ done
 for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 	[ -e "$f" ] || continue
 	sed -nE 's/^deb[[:space:]]/deb-src /p' "$f"
-done > "$apt/sources.list.d/khttpd-src.list"
+done > "$apt/sources.list"
 
-opts=(-q -o "Dir::Etc::SourceList=$apt/sources.list.d/khttpd-src.list"
+opts=(-q -o "Dir::Etc::SourceList=$apt/sources.list"
       -o "Dir::Etc::SourceParts=$apt/sources.list.d"
       -o "Dir::State::Lists=$apt/lists"
       -o "Dir::Cache::Archives=$apt/archives"
