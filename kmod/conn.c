@@ -495,8 +495,7 @@ static void khttpd_conn_rearm(struct khttpd_conn *c, bool answered)
 
 	if (c->lingering)
 		return;
-	if (c->rx_len || c->parser.scanned || c->parser.body_left ||
-	    !c->served)
+	if (c->rx_len || khttpd_http_parser_busy(&c->parser) || !c->served)
 		/*
 		 * A request is arriving (or the first one is awaited): its
 		 * clock started with it and is not reset by more bytes.

@@ -8,7 +8,12 @@
  *   disagree with it about where a request ends: that is how requests are
  *   smuggled.  A bare LF, or a CR not followed by LF, is answered with 400.
  * - Empty lines before a request line are skipped (section 2.2), each
- *   within the request line's limit.
+ *   within the request line's limit, but no more than
+ *   KHTTPD_MAX_EMPTY_LINES of them: 400 beyond.
+ * - HTTP/1.x above 1.1 is processed as 1.1, as RFC 9110 section 2.5 says
+ *   a recipient should; other major versions get 505.
+ * - A Host value must be a valid uri-host [ ":" port ] (section 3.2);
+ *   it is not otherwise used, a static server has one site.
  * - A request with Transfer-Encoding is refused: 400 if it also has a
  *   Content-Length (section 6.3: a smuggling attempt), else 501; a static
  *   server has no use for chunked request bodies.
@@ -58,6 +63,133 @@ static int khttpd_hex(unsigned char c)
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
+}
+
+/*
+ * reg-name characters of RFC 3986 (unreserved and sub-delims): ALPHA DIGIT
+ * - . _ ~ ! $ & ' ( ) * + , ; =, as a bitmap of ASCII, since a Host value
+ * is checked on every request.
+ */
+static const u64 khttpd_regname_map[2] = {
+	0x2bff7fd200000000ULL,	/* 0-63: ! $ & ' ( ) * + , - . 0-9 ; = */
+	0x47fffffe87fffffeULL,	/* 64-127: A-Z _ a-z ~ */
+};
+
+static bool khttpd_is_regname(unsigned char c)
+{
+	return c < 128 && (khttpd_regname_map[c >> 6] >> (c & 63) & 1);
+}
+
+/* IPv4address = dec-octet 3( "." dec-octet ): 0 to 255, no leading 0 */
+static bool khttpd_ipv4_ok(const char *s, const char *end)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int v = 0;
+		const char *d;
+
+		if (i && (s == end || *s++ != '.'))
+			return false;
+		for (d = s; s < end && s - d < 3 && *s >= '0' && *s <= '9'; s++)
+			v = v * 10 + (*s - '0');
+		if (s == d || v > 255 || (*d == '0' && s - d > 1))
+			return false;
+	}
+	return s == end;
+}
+
+/*
+ * IPv6address (RFC 3986 section 3.2.2), its ABNF folded into one rule:
+ * groups of 1 to 4 hex digits separated by ':', the last of which may be
+ * an IPv4address counting for two; eight groups, or at most seven and one
+ * "::" standing for the missing ones.
+ */
+static bool khttpd_ipv6_ok(const char *s, const char *end)
+{
+	bool gap = false;
+	int groups = 0;
+
+	if (end - s >= 2 && s[0] == ':' && s[1] == ':') {
+		gap = true;
+		s += 2;
+	}
+	while (s < end) {
+		const char *g = s;
+
+		while (s < end && khttpd_hex(*s) >= 0)
+			s++;
+		if (s < end && *s == '.') {
+			/* the digits were the first octet of an IPv4address */
+			if (!khttpd_ipv4_ok(g, end))
+				return false;
+			groups += 2;
+			break;
+		}
+		if (s == g || s - g > 4)
+			return false;
+		groups++;
+		if (s == end)
+			break;
+		/* a ':' must be followed by a group or be the second of "::" */
+		if (*s++ != ':' || s == end)
+			return false;
+		if (*s == ':') {
+			if (gap)
+				return false;
+			gap = true;
+			s++;
+		}
+	}
+	return gap ? groups <= 7 : groups == 8;
+}
+
+/* IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
+static bool khttpd_ipvfuture_ok(const char *s, const char *end)
+{
+	const char *h;
+
+	if (s == end || khttpd_lower(*s++) != 'v')
+		return false;
+	for (h = s; s < end && khttpd_hex(*s) >= 0; s++)
+		;
+	if (s == h || s == end || *s++ != '.' || s == end)
+		return false;
+	while (s < end && (khttpd_is_regname(*s) || *s == ':'))
+		s++;
+	return s == end;
+}
+
+/*
+ * Host = uri-host [ ":" port ] (RFC 9110 section 7.2), where uri-host is
+ * IP-literal / IPv4address / reg-name (RFC 3986 section 3.2.2).  An
+ * IPv4address is also a reg-name, and so is the empty value a client sends
+ * when the target has no authority.
+ */
+static bool khttpd_host_ok(const char *v, const char *end)
+{
+	if (v < end && *v == '[') {
+		const char *rb = memchr(v, ']', end - v);
+
+		if (!rb || !(khttpd_ipv6_ok(v + 1, rb) ||
+			     khttpd_ipvfuture_ok(v + 1, rb)))
+			return false;
+		v = rb + 1;
+	} else {
+		while (v < end) {
+			if (khttpd_is_regname(*v))
+				v++;
+			else if (*v == '%' && end - v >= 3 &&
+				 khttpd_hex(v[1]) >= 0 && khttpd_hex(v[2]) >= 0)
+				v += 3;
+			else
+				break;
+		}
+	}
+	if (v < end && *v == ':')
+		for (v++; v < end && *v >= '0' && *v <= '9'; v++)
+			;
+	return v == end;
 }
 
 static int khttpd_parse_method(const char *m, size_t len)
@@ -203,9 +335,10 @@ static int khttpd_parse_request_line(char *p, char *eol,
 	    v[5] < '0' || v[5] > '9' || v[6] != '.' ||
 	    v[7] < '0' || v[7] > '9')
 		return -400;
-	if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+	if (v[5] != '1')
 		return -505;
-	req->version = 10 + (v[7] - '0');
+	/* a later 1.x is processed as the highest we implement (RFC 9110 2.5) */
+	req->version = v[7] == '0' ? 10 : 11;
 
 	if (req->method == KHTTPD_METHOD_GET ||
 	    req->method == KHTTPD_METHOD_HEAD)
@@ -281,8 +414,12 @@ static int khttpd_parse_field(char *name, char *eol, struct khttpd_fields *f,
 
 	switch (colon - name) {
 	case 4:
-		if (khttpd_ieq(name, 4, "host"))
+		if (khttpd_ieq(name, 4, "host")) {
+			/* RFC 9112 section 3.2: an invalid Host is a 400 */
+			if (!khttpd_host_ok(v, vend))
+				return -400;
 			f->hosts++;
+		}
 		break;
 	case 10:
 		if (khttpd_ieq(name, 10, "connection"))
@@ -403,7 +540,13 @@ int khttpd_http_parse(struct khttpd_parser *p, char *buf, size_t len,
 			return -400;
 		if (!p->line_end) {
 			if (eol == 1) {
-				/* empty line before the request line: drop it */
+				/*
+				 * empty line before the request line: drop it,
+				 * but count it: a client sending only these
+				 * must neither last for ever nor look idle
+				 */
+				if (++p->empty_lines > KHTTPD_MAX_EMPTY_LINES)
+					return -400;
 				buf += 2;
 				len -= 2;
 				*used += 2;
@@ -431,6 +574,7 @@ int khttpd_http_parse(struct khttpd_parser *p, char *buf, size_t len,
 	p->line_start = 0;
 	p->line_end = 0;
 	p->fields = 0;
+	p->empty_lines = 0;
 	*used += head;
 	/* A declared body is read and thrown away: skip what is here. */
 	if (req->body_len) {

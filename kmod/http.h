@@ -46,7 +46,7 @@ struct khttpd_request {
 	char *path;		/* decoded, normalised; in the caller's buffer */
 	u32 path_len;
 	u8 method;		/* enum khttpd_method */
-	u8 version;		/* 10 or 11 */
+	u8 version;		/* 10 or 11 (any 1.x above 1.1 is 11) */
 	bool keep_alive;	/* the connection persists after the answer */
 	u8 n_inm;		/* If-None-Match field lines seen */
 	u64 body_len;		/* declared body, skipped by the parser */
@@ -56,14 +56,36 @@ struct khttpd_request {
 	u32 ims_len;
 };
 
+/*
+ * Empty lines a client may send before a request line: RFC 9112 section
+ * 2.2 asks that at least one be ignored (some clients send a CRLF after a
+ * body); more are answered with 400.  They count as a request begun (see
+ * khttpd_http_parser_busy()), so that a client sending nothing else is held
+ * to the request head's timeout instead of being kept alive by them.
+ */
+#define KHTTPD_MAX_EMPTY_LINES 8
+
 /* Per-connection parser state; zero it when the connection starts. */
 struct khttpd_parser {
 	u32 scanned;		/* head bytes already searched */
 	u32 line_start;		/* where the incomplete line began */
 	u32 line_end;		/* end of the request line, once found */
 	u32 fields;		/* complete field lines seen */
+	u32 empty_lines;	/* dropped before this request's line */
 	u64 body_left;		/* body bytes still to skip */
 };
+
+/*
+ * Has the next request begun: has any byte of it been received and
+ * consumed or searched (empty lines dropped, part of its head, or the
+ * previous request's body still to skip)?  The servers then let the
+ * request's clock run instead of treating the connection as idle, and
+ * more bytes do not restart it.
+ */
+static inline bool khttpd_http_parser_busy(const struct khttpd_parser *p)
+{
+	return p->scanned || p->empty_lines || p->body_left;
+}
 
 enum {
 	KHTTPD_PARSE_MORE = 0,	/* need more bytes (some may be consumed) */

@@ -152,6 +152,20 @@ TEST_F(http, version_505)
 	expect_refusal(_metadata, self, "GET / HTTP/2.0\r\n" H "\r\n", 505);
 }
 
+/* A later HTTP/1.x is served as 1.1 (RFC 9110 section 2.5), and persists. */
+TEST_F(http, higher_minor_version_served_as_11)
+{
+	EXPECT_FALSE(expect_status(_metadata, self,
+				   "GET / HTTP/1.2\r\n" H "\r\n", 200));
+	EXPECT_EQ(0, strncmp(self->r.headers, "HTTP/1.1 200 ", 13))
+		TH_LOG("status line: %.40s", self->r.headers);
+	EXPECT_STREQ("Hello, World!", self->r.body);
+	EXPECT_FALSE(expect_status(_metadata, self,
+				   "GET / HTTP/1.9\r\n" H "\r\n", 200));
+	/* and like 1.1 it needs a Host */
+	expect_refusal(_metadata, self, "GET / HTTP/1.2\r\n\r\n", 400);
+}
+
 TEST_F(http, http10_persistence)
 {
 	EXPECT_FALSE(expect_status(_metadata, self,
@@ -176,6 +190,26 @@ TEST_F(http, host_required)
 TEST_F(http, two_hosts_400)
 {
 	expect_refusal(_metadata, self, "GET / HTTP/1.1\r\n" H H "\r\n", 400);
+}
+
+/* RFC 9112 section 3.2: a Host that is no uri-host [ ":" port ] is a 400 */
+TEST_F(http, invalid_host_400)
+{
+	expect_refusal(_metadata, self,
+		       "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
+}
+
+TEST_F(http, ip_literal_host)
+{
+	expect_status(_metadata, self,
+		      "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 200);
+	expect_status(_metadata, self,
+		      "GET / HTTP/1.1\r\nHost: [::ffff:127.0.0.1]\r\n\r\n",
+		      200);
+	expect_status(_metadata, self,
+		      "GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n", 200);
+	expect_refusal(_metadata, self,
+		       "GET / HTTP/1.1\r\nHost: [::g]\r\n\r\n", 400);
 }
 
 TEST_F(http, bare_lf_400)
@@ -456,6 +490,39 @@ TEST_F(http, silent_connection_closed_after_header_timeout)
 	ASSERT_EQ(0, khttpd_client_open(&self->c, KHTTPD_PORT));
 	EXPECT_FALSE(khttpd_client_sees_close(&self->c, 500));
 	EXPECT_TRUE(khttpd_client_sees_close(&self->c, 4000));
+}
+
+/*
+ * Empty lines before a request line are allowed, but they are a request
+ * beginning, not keep-alive activity: a client sending one every quarter
+ * of header_timeout is cut off once header_timeout has passed since the
+ * first, well before the bound on empty lines is reached, and silently.
+ */
+/*
+ * Empty lines before a request start its head clock and never restart the
+ * idle one: four of them (fewer than the parser's bound) and then silence
+ * close the connection after the header timeout (1 s), not the keep-alive
+ * timeout (30 s) counted from the last one.
+ */
+TEST_F(http, empty_lines_do_not_hold_a_connection)
+{
+	double t0, t;
+	int i;
+
+	ASSERT_EQ(0, start(_metadata, self, variant,
+			   "header_timeout_ms=1000 keepalive_timeout_ms=30000"));
+	khttpd_client_close(&self->c);
+	ASSERT_EQ(0, khttpd_client_open(&self->c, KHTTPD_PORT));
+	expect_status(_metadata, self, "\r\n\r\n" GET_ROOT, 200);
+	t0 = khttpd_now();
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, khttpd_send_str(self->c.fd, "\r\n"));
+		usleep(200 * 1000);
+	}
+	/* closed with nothing sent (a 408-less timeout), well before 30 s */
+	EXPECT_TRUE(khttpd_client_sees_close(&self->c, 15000));
+	t = khttpd_now() - t0;
+	EXPECT_LT(t, 15.5) TH_LOG("still open after %.1f s", t);
 }
 
 TEST_F(http, idle_keepalive_closed_after_timeout)

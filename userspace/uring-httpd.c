@@ -899,7 +899,7 @@ static void progress(struct conn *c, bool answered)
 	} else if (c->peer_closed) {
 		conn_close(c, false);
 	} else if (!c->lingering) {
-		if (c->rx_len || c->parser.scanned || c->parser.body_left ||
+		if (c->rx_len || khttpd_http_parser_busy(&c->parser) ||
 		    !c->served)
 			set_timer(c, T_HEADER, answered);
 		else

@@ -174,6 +174,9 @@ struct parse_case {
 #define MORE(n, s) { n, s, 0, 0, 0, false, "" }
 #define ERR(n, s, st) { n, s, -(st), 0, 0, false, "" }
 #define H "Host: a\r\n"
+#define HOST_OK(v) OK("host '" v "'", "GET / HTTP/1.1\r\nHost: " v "\r\n\r\n", \
+		      GET, 11, true, "/")
+#define HOST_BAD(v) ERR("host '" v "'", "GET / HTTP/1.1\r\nHost: " v "\r\n\r\n", 400)
 
 static const struct parse_case cases[] = {
 	/* methods and versions */
@@ -186,8 +189,14 @@ static const struct parse_case cases[] = {
 	OK("lowercase method is unknown", "get / HTTP/1.1\r\n" H "\r\n",
 	   UNKNOWN, 11, true, ""),
 	ERR("version 2.0", "GET / HTTP/2.0\r\n" H "\r\n", 505),
-	ERR("version 1.2", "GET / HTTP/1.2\r\n" H "\r\n", 505),
+	ERR("version 9.9", "GET / HTTP/9.9\r\n" H "\r\n", 505),
 	ERR("version 0.9", "GET / HTTP/0.9\r\n" H "\r\n", 505),
+	/* a higher 1.x is processed as 1.1 (RFC 9110 section 2.5) */
+	OK("version 1.2", "GET / HTTP/1.2\r\n" H "\r\n", GET, 11, true, "/"),
+	OK("version 1.9", "GET / HTTP/1.9\r\n" H "\r\n", GET, 11, true, "/"),
+	OK("version 1.2 close", "GET / HTTP/1.2\r\n" H "Connection: close\r\n\r\n",
+	   GET, 11, false, "/"),
+	ERR("version 1.2 needs host", "GET / HTTP/1.2\r\n\r\n", 400),
 	ERR("garbage version", "GET / HTTX/1.1\r\n" H "\r\n", 400),
 	ERR("lowercase http", "GET / http/1.1\r\n" H "\r\n", 400),
 	ERR("version 1.10", "GET / HTTP/1.10\r\n" H "\r\n", 400),
@@ -214,6 +223,83 @@ static const struct parse_case cases[] = {
 	ERR("two hosts", "GET / HTTP/1.1\r\n" H H "\r\n", 400),
 	ERR("1.0 two hosts", "GET / HTTP/1.0\r\n" H H "\r\n", 400),
 	OK("empty host value", "GET / HTTP/1.1\r\nHost:\r\n\r\n", GET, 11, true, "/"),
+	/* Host = uri-host [ ":" port ] (RFC 9112 section 3.2) */
+	HOST_OK("a:80"),
+	HOST_OK("a:"),
+	HOST_OK(" \t a:80 \t"),
+	HOST_OK("%41bc"),
+	HOST_OK("%7e"),
+	HOST_OK("example.com"),
+	HOST_OK("192.0.2.1:8080"),
+	HOST_OK("a-b_c~d.!$&'()*+,;="),
+	HOST_OK("[::1]"),
+	HOST_OK("[::1]:8080"),
+	HOST_OK("[::1]:"),
+	HOST_OK("[::]"),
+	HOST_OK("[2001:db8::1]"),
+	HOST_OK("[2001:DB8:0:0:0:0:0:1]"),
+	HOST_OK("[::ffff:1.2.3.4]"),
+	HOST_OK("[::1.2.3.4]"),
+	HOST_OK("[1:2:3:4:5:6:1.2.3.4]"),
+	HOST_OK("[1:2:3:4:5:6:7:8]"),
+	HOST_OK("[1:2:3:4:5:6:7::]"),
+	HOST_OK("[::2:3:4:5:6:7:8]"),
+	HOST_OK("[1::]"),
+	HOST_OK("[1::8]"),
+	HOST_OK("[1:2:3:4:5::255.255.255.255]"),
+	HOST_OK("[v1.a:b]"),
+	HOST_OK("[VaF.x~!=]:80"),
+	HOST_BAD("a b"),
+	HOST_BAD("a@b"),
+	HOST_BAD("a/b"),
+	HOST_BAD("a?b"),
+	HOST_BAD("a:80x"),
+	HOST_BAD("a:b:80"),
+	HOST_BAD(":80:"),
+	HOST_BAD("%4"),
+	HOST_BAD("a%4"),
+	HOST_BAD("%zz"),
+	HOST_BAD("caf\xc3\xa9"),
+	HOST_BAD("a]"),
+	HOST_BAD("["),
+	HOST_BAD("[]"),
+	HOST_BAD("[::1"),
+	HOST_BAD("[::1]x"),
+	HOST_BAD("[::1]:8a"),
+	HOST_BAD("[1:2]x"),
+	HOST_BAD("[1:2]"),
+	HOST_BAD("[::g]"),
+	HOST_BAD("[a::1]]"),
+	HOST_BAD("[[::1]]"),
+	HOST_BAD("[:]"),
+	HOST_BAD("[:::]"),
+	HOST_BAD("[:1::]"),
+	HOST_BAD("[1:]"),
+	HOST_BAD("[:1]"),
+	HOST_BAD("[1::2::3]"),
+	HOST_BAD("[12345::]"),
+	HOST_BAD("[1:2:3:4:5:6:7]"),
+	HOST_BAD("[1:2:3:4:5:6:7:8:9]"),
+	HOST_BAD("[1:2:3:4:5:6:7:8::]"),
+	HOST_BAD("[::1:2:3:4:5:6:7:8]"),
+	HOST_BAD("[1:2:3:4:5:6:7:1.2.3.4]"),
+	HOST_BAD("[1:2:3:4:5:6::1.2.3.4]"),
+	HOST_BAD("[1.2.3.4]"),
+	HOST_BAD("[1.2.3.4::]"),
+	HOST_BAD("[::1.2.3.4:1]"),
+	HOST_BAD("[::1.2.3]"),
+	HOST_BAD("[::1.2.3.4.5]"),
+	HOST_BAD("[::1.2.3.256]"),
+	HOST_BAD("[::1.2.3.04]"),
+	HOST_BAD("[::1..3.4]"),
+	HOST_BAD("[::a.2.3.4]"),
+	HOST_BAD("[v.x]"),
+	HOST_BAD("[v1.]"),
+	HOST_BAD("[v1x]"),
+	HOST_BAD("[vg.x]"),
+	HOST_BAD("[v1.x/y]"),
+	ERR("1.0 bad host", "GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400),
+	ERR("bad second host", "GET / HTTP/1.1\r\n" H "Host: a b\r\n\r\n", 400),
 	/* line endings */
 	OK("leading empty lines", "\r\n\r\nGET / HTTP/1.1\r\n" H "\r\n",
 	   GET, 11, true, "/"),
@@ -509,6 +595,142 @@ TEST(body_skipped_across_reads)
 	free(c);
 }
 
+/* A byte inside a reg-name is allowed exactly where RFC 3986 allows it. */
+TEST(host_every_byte)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=";
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		struct khttpd_parser p = { 0 };
+		struct khttpd_request req;
+		char s[64];
+		size_t used;
+		int len, ret;
+
+		/* %c of 0 writes the NUL and counts it */
+		len = snprintf(s, sizeof(s),
+			       "GET / HTTP/1.1\r\nHost: a%cb\r\n\r\n", c);
+		ret = khttpd_http_parse(&p, s, len, &deflim, &req, &used);
+		EXPECT_EQ(c && strchr(allowed, c) ? KHTTPD_PARSE_REQUEST : -400,
+			  ret) TH_LOG("byte 0x%02x", c);
+	}
+}
+
+/* @n empty lines at @s, then @tail; returns the length. */
+static size_t empty_lines(char *s, int n, const char *tail)
+{
+	size_t len = 0;
+
+	while (n-- > 0)
+		len += sprintf(s + len, "\r\n");
+	return len + sprintf(s + len, "%s", tail);
+}
+
+/*
+ * Empty lines before a request are dropped, but only so many: a client
+ * sending nothing else must not hold a connection for ever.
+ */
+TEST(empty_lines_bounded)
+{
+	const char *get = "GET / HTTP/1.1\r\n" H "\r\n";
+	struct conn *whole = malloc(sizeof(*whole));
+	char s[1024];
+	size_t len;
+	int i;
+
+	/* the bound before each of three requests: the count is per request */
+	len = 0;
+	for (i = 0; i < 3; i++)
+		len += empty_lines(s + len, KHTTPD_MAX_EMPTY_LINES, get);
+	check_all_splits(_metadata, "at the bound", s, len, &deflim, whole);
+	ASSERT_EQ(3, whole->n);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(KHTTPD_PARSE_REQUEST, whole->res[i].ret);
+	EXPECT_EQ(0, whole->len);
+	conn_free(whole);
+
+	/* the bound and nothing else: still waiting, nothing kept */
+	len = empty_lines(s, KHTTPD_MAX_EMPTY_LINES, "");
+	check_all_splits(_metadata, "bound only", s, len, &deflim, whole);
+	EXPECT_EQ(0, whole->n);
+	EXPECT_EQ(0, whole->len);
+	conn_free(whole);
+
+	/* one more is refused at once, whether a request follows or not */
+	len = empty_lines(s, KHTTPD_MAX_EMPTY_LINES + 1, "");
+	check_all_splits(_metadata, "one too many", s, len, &deflim, whole);
+	ASSERT_EQ(1, whole->n);
+	EXPECT_EQ(-400, whole->res[0].ret);
+	conn_free(whole);
+	len = empty_lines(s, KHTTPD_MAX_EMPTY_LINES + 1, get);
+	check_all_splits(_metadata, "too many, then a request", s, len,
+			 &deflim, whole);
+	ASSERT_EQ(1, whole->n);
+	EXPECT_EQ(-400, whole->res[0].ret);
+	conn_free(whole);
+	free(whole);
+}
+
+/* Parse @s (appended to @buf's @len bytes) as a server would. */
+static int feed(struct khttpd_parser *p, char *buf, size_t *len,
+		const char *s, struct khttpd_request *req)
+{
+	size_t used;
+	int ret;
+
+	strcpy(buf + *len, s);
+	*len += strlen(s);
+	ret = khttpd_http_parse(p, buf, *len, &deflim, req, &used);
+	memmove(buf, buf + used, *len - used);
+	*len -= used;
+	return ret;
+}
+
+/* Has the next request begun?  The servers' request clocks follow this. */
+TEST(parser_busy)
+{
+	struct khttpd_parser p = { 0 };
+	struct khttpd_request req;
+	char buf[256];
+	size_t len = 0;
+
+	EXPECT_FALSE(khttpd_http_parser_busy(&p));
+	/* an empty line is dropped, yet the request has begun */
+	EXPECT_EQ(KHTTPD_PARSE_MORE, feed(&p, buf, &len, "\r\n", &req));
+	EXPECT_EQ(0, len);
+	EXPECT_TRUE(khttpd_http_parser_busy(&p));
+	EXPECT_EQ(KHTTPD_PARSE_MORE, feed(&p, buf, &len, "\r\n", &req));
+	EXPECT_TRUE(khttpd_http_parser_busy(&p));
+	/* once it is complete, it is over */
+	EXPECT_EQ(KHTTPD_PARSE_REQUEST,
+		  feed(&p, buf, &len, "GET / HTTP/1.1\r\n" H "\r\n", &req));
+	EXPECT_EQ(0, len);
+	EXPECT_FALSE(khttpd_http_parser_busy(&p));
+	/* half an empty line */
+	EXPECT_EQ(KHTTPD_PARSE_MORE, feed(&p, buf, &len, "\r", &req));
+	EXPECT_TRUE(khttpd_http_parser_busy(&p));
+	EXPECT_EQ(KHTTPD_PARSE_REQUEST,
+		  feed(&p, buf, &len, "\nGET / HTTP/1.1\r\n" H "\r\n", &req));
+	EXPECT_FALSE(khttpd_http_parser_busy(&p));
+	/* part of a head */
+	EXPECT_EQ(KHTTPD_PARSE_MORE, feed(&p, buf, &len, "GET / HT", &req));
+	EXPECT_TRUE(khttpd_http_parser_busy(&p));
+	EXPECT_EQ(KHTTPD_PARSE_REQUEST,
+		  feed(&p, buf, &len, "TP/1.1\r\n" H "\r\n", &req));
+	EXPECT_FALSE(khttpd_http_parser_busy(&p));
+	/* a body still to skip */
+	EXPECT_EQ(KHTTPD_PARSE_REQUEST,
+		  feed(&p, buf, &len, "GET / HTTP/1.1\r\n" H
+		       "Content-Length: 5\r\n\r\nhe", &req));
+	EXPECT_EQ(0, len);
+	EXPECT_TRUE(khttpd_http_parser_busy(&p));
+	EXPECT_EQ(KHTTPD_PARSE_MORE, feed(&p, buf, &len, "llo", &req));
+	EXPECT_EQ(0, len);
+	EXPECT_FALSE(khttpd_http_parser_busy(&p));
+}
+
 TEST(date_format)
 {
 	char d[KHTTPD_DATE_LEN + 1] = "";
@@ -644,6 +866,9 @@ TEST(answers)
 	answer_for("BREW / HTTP/1.1\r\n" H "\r\n", true, &a);
 	EXPECT_EQ(501, a.status);
 	EXPECT_FALSE(a.keep_alive);
+	answer_for("GET / HTTP/1.2\r\n" H "\r\n", true, &a);
+	EXPECT_EQ(200, a.status);
+	EXPECT_TRUE(a.keep_alive);
 	answer_for("GET / HTTP/3.0\r\n" H "\r\n", true, &a);
 	EXPECT_EQ(505, a.status);
 	EXPECT_FALSE(a.keep_alive);
