@@ -42,10 +42,10 @@
 static struct kmem_cache *khttpd_conn_cache;
 static atomic_t khttpd_conn_count = ATOMIC_INIT(0);
 
-bool khttpd_conn_admit(void)
+/* Count a new connection against max_conns, or refuse it. */
+bool khttpd_conn_admit(struct khttpd_worker *w)
 {
-	if (atomic_inc_return(&khttpd_conn_count) <=
-	    READ_ONCE(khttpd_cfg.max_conns))
+	if (atomic_inc_return(&khttpd_conn_count) <= w->cfg.max_conns)
 		return true;
 	atomic_dec(&khttpd_conn_count);
 	return false;
@@ -324,7 +324,7 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 static long khttpd_conn_consume(struct khttpd_conn *c, char *buf, size_t len,
 				bool *answered)
 {
-	struct khttpd_limits lim = khttpd_cfg.limits;
+	const struct khttpd_limits *lim = &c->worker->limits;
 	struct khttpd_request req;
 	size_t done = 0, used;
 	int ret;
@@ -332,7 +332,7 @@ static long khttpd_conn_consume(struct khttpd_conn *c, char *buf, size_t len,
 	while (done < len && !c->closing &&
 	       c->tx_count + 2 <= KHTTPD_TX_SLOTS) {
 		ret = khttpd_http_parse(&c->parser, buf + done, len - done,
-					&lim, &req, &used);
+					lim, &req, &used);
 		done += used;
 		if (ret == KHTTPD_PARSE_MORE)
 			break;
@@ -456,7 +456,7 @@ static int khttpd_conn_flush(struct khttpd_conn *c, bool *progress)
 				total += t->len;
 			}
 		}
-		if (READ_ONCE(khttpd_cfg.zerocopy))
+		if (c->worker->cfg.zerocopy)
 			msg.msg_flags |= MSG_SPLICE_PAGES;
 		if (total < pending)
 			msg.msg_flags |= MSG_MORE;	/* the rest follows now */

@@ -67,51 +67,12 @@ static const struct khttpd_ctl_cmd *khttpd_ctl_find(unsigned int cmd)
 	return NULL;
 }
 
-static void khttpd_config_get(struct khttpd_config *c)
+static int khttpd_ctl_set_config(const struct khttpd_config *c)
 {
-	const struct khttpd_settings *s = &khttpd_cfg;
-
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->header_timeout_ms = READ_ONCE(s->header_timeout_ms);
-	c->keepalive_timeout_ms = READ_ONCE(s->keepalive_timeout_ms);
-	c->send_timeout_ms = READ_ONCE(s->send_timeout_ms);
-	c->max_conns = READ_ONCE(s->max_conns);
-	c->max_request_line = READ_ONCE(s->limits.max_request_line);
-	c->max_header_bytes = READ_ONCE(s->limits.max_header_bytes);
-	c->max_header_fields = READ_ONCE(s->limits.max_header_fields);
-	c->max_body = READ_ONCE(s->limits.max_body);
-	c->zerocopy = READ_ONCE(s->zerocopy);
-	c->port = READ_ONCE(s->port);
-	c->mem_cap = READ_ONCE(s->mem_cap);
-}
-
-static int khttpd_config_set(const struct khttpd_config *c)
-{
-	struct khttpd_settings s = {
-		.header_timeout_ms = c->header_timeout_ms,
-		.keepalive_timeout_ms = c->keepalive_timeout_ms,
-		.send_timeout_ms = c->send_timeout_ms,
-		.max_conns = c->max_conns,
-		.limits = {
-			.max_request_line = c->max_request_line,
-			.max_header_bytes = c->max_header_bytes,
-			.max_header_fields = c->max_header_fields,
-			.max_body = c->max_body,
-		},
-		.zerocopy = c->zerocopy,
-		.port = c->port,
-		.mem_cap = c->mem_cap,
-	};
 	int err;
 
-	if (c->reserved0 || c->reserved1 || c->zerocopy > 1 ||
-	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
-		return -EINVAL;
 	mutex_lock(&khttpd_ctl_lock);
-	err = khttpd_settings_check(&s);
-	if (!err)
-		khttpd_settings_apply(&s);
+	err = khttpd_config_set(c);
 	mutex_unlock(&khttpd_ctl_lock);
 	return err;
 }
@@ -160,6 +121,9 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 			return -EFAULT;
 		if (usize < c->minsize || (ulen && ulen != usize))
 			return -EINVAL;
+		/* else zeros would be searched for in gigabytes of memory */
+		if (usize > KHTTPD_ARG_MAX)
+			return -E2BIG;
 		ret = copy_struct_from_user(&a, c->ksize, uarg, usize);
 		if (ret)
 			return ret;
@@ -200,11 +164,11 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		ret = 0;
 		break;
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_GET_CONFIG):
-		khttpd_config_get(&a.config);
+		khttpd_config_read(&a.config);
 		ret = 0;
 		break;
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_SET_CONFIG):
-		return khttpd_config_set(&a.config);
+		return khttpd_ctl_set_config(&a.config);
 	default:
 		return -ENOTTY;
 	}

@@ -13,7 +13,9 @@
 #include <linux/refcount.h>
 #include <linux/timer.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
+#include "config.h"
 #include "http.h"
 
 #define KHTTPD_RELEASE "0.1.0"
@@ -23,27 +25,6 @@ struct page;
 struct socket;
 struct sock;
 struct task_struct;
-
-/*
- * Run-time settings.  Readers use READ_ONCE() on single fields; writers
- * hold khttpd_ctl_lock and validate the whole set before changing any of
- * it (khttpd_settings_check()).
- */
-struct khttpd_settings {
-	u32 header_timeout_ms;		/* whole head must arrive within */
-	u32 keepalive_timeout_ms;	/* idle between requests */
-	u32 send_timeout_ms;		/* no send progress for this long */
-	u32 max_conns;			/* open connections, all CPUs */
-	struct khttpd_limits limits;	/* of the HTTP engine */
-	bool zerocopy;			/* MSG_SPLICE_PAGES from the store */
-	u16 port;			/* default for START */
-	u64 mem_cap;			/* bytes of stored content */
-};
-
-extern struct khttpd_settings khttpd_cfg;
-extern struct mutex khttpd_ctl_lock;
-int khttpd_settings_check(const struct khttpd_settings *s);
-void khttpd_settings_apply(const struct khttpd_settings *s);
 
 /*
  * Counters, per CPU: each is only incremented by the worker of its CPU
@@ -75,7 +56,7 @@ void khttpd_stats_read(struct khttpd_stats *st);
  */
 struct khttpd_entry {
 	struct hlist_node node;		/* in the store's hash, under RCU */
-	struct rcu_head rcu;
+	struct rcu_work rwork;		/* frees it, after a grace period */
 	refcount_t ref;
 	u32 hash;
 	char *path;
@@ -88,9 +69,12 @@ struct khttpd_entry {
 	u32 fields_len;			/* 200 header fields */
 	u64 body_len;
 	u64 size;			/* nm_len + fields_len + body_len */
-	unsigned int nr_pages;
+	unsigned int nr_pages;		/* allocated so far */
 	struct page *pages[];
 };
+
+/* The largest entry: a body of KHTTPD_BODY_MAX and its header fields. */
+#define KHTTPD_ENTRY_MAX	(KHTTPD_BODY_MAX + PAGE_SIZE)
 
 /* store.c */
 struct khttpd_put;
@@ -149,11 +133,23 @@ struct khttpd_worker {
 	unsigned int nr_conns;
 
 	/*
+	 * The settings this worker works with: a snapshot, taken again when
+	 * the generation moves (khttpd_worker_sync_config()), so that every
+	 * request sees one validated set.
+	 */
+	struct khttpd_config cfg;
+	unsigned int cfg_gen;
+	struct khttpd_limits limits;		/* of @cfg, for the engine */
+
+	/*
 	 * Timeouts: one list per class, each in deadline order because a
-	 * class has one timeout and a connection moves to the tail whenever
-	 * its deadline is set.  One timer per worker, at the earliest head.
+	 * class has one timeout (@timeout, in jiffies) and a connection
+	 * moves to the tail whenever its deadline is set.  When a timeout
+	 * changes, every deadline of its list moves by the same amount, so
+	 * the order holds.  One timer per worker, at the earliest head.
 	 */
 	struct list_head timeouts[KHTTPD_T_CLASSES];
+	unsigned long timeout[KHTTPD_T_CLASSES];
 	struct timer_list timer;
 
 	time64_t date_secs;			/* second of @date */
@@ -163,6 +159,7 @@ struct khttpd_worker {
 
 #define KHTTPD_WORKER_ACCEPT	0	/* listener has connections waiting */
 #define KHTTPD_WORKER_TIMER	1	/* the timer fired */
+#define KHTTPD_WORKER_CONFIG	2	/* the settings changed */
 
 #define KHTTPD_SCRATCH_SIZE	65536
 #define KHTTPD_TX_SLOTS		32
@@ -215,7 +212,7 @@ struct khttpd_conn {
 
 /* conn.c */
 #define KHTTPD_RX_MAX		65536	/* largest request head kept */
-bool khttpd_conn_admit(void);
+bool khttpd_conn_admit(struct khttpd_worker *w);
 void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock);
 int khttpd_conn_init(void);
 void khttpd_conn_exit(void);
@@ -235,6 +232,7 @@ const char *khttpd_worker_date(struct khttpd_worker *w);
 int khttpd_server_init(void);
 void khttpd_server_exit(void);
 bool khttpd_server_running(void);
+void khttpd_server_config_changed(void);
 int khttpd_server_start(const struct khttpd_start *args);
 int khttpd_server_stop(void);
 

@@ -152,7 +152,7 @@ static void khttpd_worker_accept(struct khttpd_worker *w)
 			continue;
 		}
 		khttpd_listen_disown(lis, sock->sk);
-		if (!khttpd_conn_admit()) {
+		if (!khttpd_conn_admit(w)) {
 			khttpd_conn_refuse(w, sock);
 			continue;
 		}
@@ -195,22 +195,51 @@ const char *khttpd_worker_date(struct khttpd_worker *w)
 	return w->date;
 }
 
-static unsigned long khttpd_timeout(enum khttpd_timer_class class)
+/*
+ * Take the settings in effect if they changed since our snapshot.  A
+ * timeout that changed moves every deadline of its list by the difference:
+ * a connection idle since T closes at T plus the timeout now in force, and
+ * a list stays in deadline order however the timeouts go up and down.
+ */
+static void khttpd_worker_sync_config(struct khttpd_worker *w)
 {
-	u32 ms;
+	unsigned long next = 0, tmo[KHTTPD_T_CLASSES];
+	bool pending = false;
+	int class;
 
-	switch (class) {
-	case KHTTPD_T_HEADER:
-		ms = READ_ONCE(khttpd_cfg.header_timeout_ms);
-		break;
-	case KHTTPD_T_SEND:
-		ms = READ_ONCE(khttpd_cfg.send_timeout_ms);
-		break;
-	default:
-		ms = READ_ONCE(khttpd_cfg.keepalive_timeout_ms);
-		break;
+	if (khttpd_config_gen() == w->cfg_gen)
+		return;
+	w->cfg_gen = khttpd_config_read(&w->cfg);
+	khttpd_config_limits(&w->cfg, &w->limits);
+	tmo[KHTTPD_T_HEADER] = msecs_to_jiffies(w->cfg.header_timeout_ms);
+	tmo[KHTTPD_T_IDLE] = msecs_to_jiffies(w->cfg.keepalive_timeout_ms);
+	tmo[KHTTPD_T_SEND] = msecs_to_jiffies(w->cfg.send_timeout_ms);
+
+	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
+		unsigned long delta = tmo[class] - w->timeout[class];
+		struct khttpd_conn *c;
+
+		w->timeout[class] = tmo[class];
+		if (list_empty(&w->timeouts[class]))
+			continue;
+		if (delta) {
+			unsigned int n = 0;
+
+			/* only this thread changes the list: yield at will */
+			list_for_each_entry(c, &w->timeouts[class], tnode) {
+				c->deadline += delta;	/* modulo: either way */
+				if (!(++n % 4096))
+					cond_resched();
+			}
+		}
+		c = list_first_entry(&w->timeouts[class], struct khttpd_conn,
+				     tnode);
+		if (!pending || time_before(c->deadline, next))
+			next = c->deadline;
+		pending = true;
 	}
-	return msecs_to_jiffies(ms);
+	if (pending)
+		mod_timer(&w->timer, next);
 }
 
 /*
@@ -224,7 +253,7 @@ void khttpd_worker_set_timer(struct khttpd_worker *w, struct khttpd_conn *c,
 	if (c->tclass == class && !restart)
 		return;
 	c->tclass = class;
-	c->deadline = jiffies + khttpd_timeout(class);
+	c->deadline = jiffies + w->timeout[class];
 	list_move_tail(&c->tnode, &w->timeouts[class]);
 	/* Deadlines only grow within a list: touch the timer rarely. */
 	if (!timer_pending(&w->timer) ||
@@ -280,6 +309,8 @@ static int khttpd_worker_fn(void *data)
 			schedule();
 		__set_current_state(TASK_RUNNING);
 
+		if (test_and_clear_bit(KHTTPD_WORKER_CONFIG, &w->flags))
+			khttpd_worker_sync_config(w);
 		if (test_and_clear_bit(KHTTPD_WORKER_ACCEPT, &w->flags))
 			khttpd_worker_accept(w);
 		khttpd_worker_run_ready(w);
@@ -324,6 +355,8 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 	for (i = 0; i < KHTTPD_T_CLASSES; i++)
 		INIT_LIST_HEAD(&w->timeouts[i]);
 	timer_setup(&w->timer, khttpd_worker_timer_fn, 0);
+	w->cfg_gen = khttpd_config_gen() - 1;	/* take the first snapshot */
+	khttpd_worker_sync_config(w);
 	w->scratch = kvmalloc_node(KHTTPD_SCRATCH_SIZE, GFP_KERNEL,
 				   cpu_to_node(cpu));
 	if (!w->scratch) {
@@ -464,7 +497,8 @@ static int khttpd_start_addrs(const struct khttpd_start *args, u16 port,
 int khttpd_server_start(const struct khttpd_start *args)
 {
 	struct sockaddr_storage addrs[KHTTPD_MAX_LISTENERS];
-	u16 port = args->port ? args->port : READ_ONCE(khttpd_cfg.port);
+	struct khttpd_config cfg;
+	u16 port;
 	int backlog = args->backlog ? args->backlog : 1024;
 	struct khttpd_worker **workers;
 	bool all = true;
@@ -474,6 +508,8 @@ int khttpd_server_start(const struct khttpd_start *args)
 	lockdep_assert_held(&khttpd_ctl_lock);
 	if (khttpd_workers)
 		return -EALREADY;
+	khttpd_config_read(&cfg);
+	port = args->port ? args->port : cfg.port;
 	if (!port || args->backlog > INT_MAX)
 		return -EINVAL;
 	err = khttpd_start_addrs(args, port, addrs, &naddr);
@@ -527,4 +563,21 @@ int khttpd_server_start(const struct khttpd_start *args)
 	khttpd_workers_publish(workers);
 	pr_info("listening on port %u\n", port);
 	return 0;
+}
+
+/* The settings changed: every worker takes a new snapshot. */
+void khttpd_server_config_changed(void)
+{
+	struct khttpd_worker **workers = khttpd_workers;
+	unsigned int cpu;
+
+	lockdep_assert_held(&khttpd_ctl_lock);
+	if (!workers)
+		return;
+	for_each_possible_cpu(cpu) {
+		if (!workers[cpu])
+			continue;
+		set_bit(KHTTPD_WORKER_CONFIG, &workers[cpu]->flags);
+		wake_up_process(workers[cpu]->task);
+	}
 }

@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #include <linux/khttpd.h>
 
 #include "khttpd.h"
@@ -28,6 +29,7 @@
 static struct hlist_head khttpd_store[1 << KHTTPD_STORE_BITS];
 static DEFINE_SPINLOCK(khttpd_store_lock);
 static u64 khttpd_store_entries;		/* under the lock */
+static struct workqueue_struct *khttpd_store_wq;	/* frees entries */
 static atomic64_t khttpd_store_bytes = ATOMIC64_INIT(0);
 
 /* Error responses, prebuilt like any entry but not reachable by path. */
@@ -36,67 +38,97 @@ static const int khttpd_error_status[] = {
 };
 static struct khttpd_entry *khttpd_errors[ARRAY_SIZE(khttpd_error_status)];
 
+/* Pages released (and allocated) per step, between two cond_resched(). */
+#define KHTTPD_PAGE_BATCH	512
+
+/* Process context: a large entry is many pages, so it yields as it goes. */
 static void khttpd_entry_free(struct khttpd_entry *e)
 {
-	unsigned int i;
+	unsigned int i, n;
 
-	for (i = 0; i < e->nr_pages; i++)
-		if (e->pages[i])
-			put_page(e->pages[i]);
+	for (i = 0; i < e->nr_pages; i += n) {
+		n = min_t(unsigned int, e->nr_pages - i, KHTTPD_PAGE_BATCH);
+		release_pages(e->pages + i, n);
+		cond_resched();
+	}
 	atomic64_sub(e->charge, &khttpd_store_bytes);
 	kfree(e->path);
 	kvfree(e);
 }
 
-static void khttpd_entry_free_rcu(struct rcu_head *rcu)
+static void khttpd_entry_free_work(struct work_struct *work)
 {
-	khttpd_entry_free(container_of(rcu, struct khttpd_entry, rcu));
+	khttpd_entry_free(container_of(to_rcu_work(work), struct khttpd_entry,
+				       rwork));
 }
 
+/*
+ * Lookups may still be reading the entry, and a large one is many pages:
+ * free it from a workqueue after a grace period, never in the RCU callback
+ * (softirq) itself.  References are dropped by the workers and the control
+ * path, all before khttpd_store_exit() (the server is stopped first).
+ */
 void khttpd_entry_put(struct khttpd_entry *e)
 {
 	if (refcount_dec_and_test(&e->ref))
-		call_rcu(&e->rcu, khttpd_entry_free_rcu);
+		queue_rcu_work(khttpd_store_wq, &e->rwork);
 }
 
 /*
  * An entry of @size bytes.  With @charge, its memory is counted against
- * mem_cap, and the allocation fails with -ENOSPC past it.
+ * mem_cap, and the allocation fails with -ENOSPC past it.  An entry the
+ * machine could not hold is -ENOMEM before anything is allocated, and the
+ * page allocations give up rather than call the OOM killer: a PUT must
+ * fail, not take the machine down.  Not charged to the caller's memory
+ * cgroup: content is the server's, outlives the caller and has mem_cap
+ * (and __GFP_ACCOUNT would turn the bulk allocation into one per page).
  */
 static struct khttpd_entry *khttpd_entry_alloc(u64 size, bool charge)
 {
+	const gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
+	struct khttpd_config cfg;
 	struct khttpd_entry *e;
-	unsigned int i, nr;
+	unsigned int done, got, nr;
+	size_t head;
 	u64 bytes;
 
-	/* in u64 first: a huge size must not truncate to a small count */
-	if (size > READ_ONCE(khttpd_cfg.mem_cap) ||
-	    DIV_ROUND_UP_ULL(size, PAGE_SIZE) > INT_MAX / 8)
-		return ERR_PTR(charge ? -ENOSPC : -ENOMEM);
+	/* bounded first, so that no sum or count below can wrap */
+	if (size > KHTTPD_ENTRY_MAX)
+		return ERR_PTR(-EFBIG);
+	khttpd_config_read(&cfg);
 	nr = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
-	bytes = (u64)nr * PAGE_SIZE + struct_size(e, pages, nr);
+	head = struct_size(e, pages, nr);
+	bytes = (u64)nr * PAGE_SIZE + head;
+	if (charge && size > cfg.mem_cap)
+		return ERR_PTR(-ENOSPC);
+	if (nr > si_mem_available())
+		return ERR_PTR(-ENOMEM);
 	if (charge && atomic64_add_return(bytes, &khttpd_store_bytes) >
-		      READ_ONCE(khttpd_cfg.mem_cap)) {
+		      cfg.mem_cap) {
 		atomic64_sub(bytes, &khttpd_store_bytes);
 		return ERR_PTR(-ENOSPC);
 	}
-	e = kvzalloc(struct_size(e, pages, nr), GFP_KERNEL_ACCOUNT);
+	e = kvzalloc(head, GFP_KERNEL | __GFP_NOWARN);
 	if (!e) {
 		if (charge)
 			atomic64_sub(bytes, &khttpd_store_bytes);
 		return ERR_PTR(-ENOMEM);
 	}
 	e->charge = charge ? bytes : 0;
-	e->nr_pages = nr;
 	e->size = size;
 	e->status = 200;
 	refcount_set(&e->ref, 1);
-	for (i = 0; i < nr; i++) {
-		e->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT);
-		if (!e->pages[i]) {
+	INIT_RCU_WORK(&e->rwork, khttpd_entry_free_work);
+	for (done = 0; done < nr; done += got) {
+		got = alloc_pages_bulk_array(gfp, min_t(unsigned int, nr - done,
+							KHTTPD_PAGE_BATCH),
+					     e->pages + done);
+		e->nr_pages = done + got;
+		if (!got) {
 			khttpd_entry_free(e);
 			return ERR_PTR(-ENOMEM);
 		}
+		cond_resched();
 	}
 	return e;
 }
@@ -232,11 +264,7 @@ static struct khttpd_entry *khttpd_entry_build(struct khttpd_content *c,
 		e = ERR_PTR(-EINVAL);
 		goto out;
 	}
-	/* a body_len near 2^64 would wrap the sum below into a small size */
-	if (c->body_len > READ_ONCE(khttpd_cfg.mem_cap)) {
-		e = ERR_PTR(-ENOSPC);
-		goto out;
-	}
+	/* (KHTTPD_BODY_MAX bounds the sum below: it cannot wrap) */
 	e = khttpd_entry_alloc(nm + fields + c->body_len, true);
 	if (IS_ERR(e))
 		goto out;
@@ -414,6 +442,8 @@ int khttpd_store_put_user(const struct khttpd_put *put)
 	if (put->flags || put->reserved0 ||
 	    memchr_inv(put->reserved, 0, sizeof(put->reserved)))
 		return -EINVAL;
+	if (put->body_len > KHTTPD_BODY_MAX)
+		return -EFBIG;
 	c.path = khttpd_copy_arg(put->path, put->path_len, KHTTPD_PATH_MAX,
 				 &err);
 	if (!c.path)
@@ -569,9 +599,14 @@ int khttpd_store_init(void)
 	unsigned int i;
 	char *buf;
 
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!buf)
+	khttpd_store_wq = alloc_workqueue("khttpd_store", WQ_UNBOUND, 0);
+	if (!khttpd_store_wq)
 		return -ENOMEM;
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf) {
+		destroy_workqueue(khttpd_store_wq);
+		return -ENOMEM;
+	}
 	for (i = 0; i < ARRAY_SIZE(khttpd_error_status); i++) {
 		struct khttpd_entry *e;
 		size_t fields, len;
@@ -606,8 +641,12 @@ void khttpd_store_exit(void)
 			khttpd_entry_put(khttpd_errors[i]);
 		khttpd_errors[i] = NULL;
 	}
-	/* Entries are freed by RCU callbacks, which are in this module. */
+	/*
+	 * Entries are freed by work queued from RCU callbacks: wait for the
+	 * callbacks, then for the work they queued.
+	 */
 	rcu_barrier();
+	destroy_workqueue(khttpd_store_wq);
 	left = atomic64_read(&khttpd_store_bytes);
 	if (left)
 		pr_err("leak: %lld bytes of content not freed\n", left);

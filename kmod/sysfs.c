@@ -2,7 +2,8 @@
 /*
  * /sys/kernel/khttpd: the settings as writable files, "enabled" to start
  * and stop with defaults, and the counters under stats/.  A write is
- * checked like SET_CONFIG: a bad value is -EINVAL and changes nothing.
+ * checked through the settings table, as SET_CONFIG is: a bad value is
+ * -EINVAL and changes nothing.
  */
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
@@ -16,8 +17,7 @@ static struct kobject *khttpd_kobj;
 
 struct khttpd_knob {
 	struct kobj_attribute attr;
-	size_t off;		/* in struct khttpd_settings */
-	u8 bytes;		/* 1 (bool), 2, 4 or 8 */
+	const struct khttpd_param *param;
 };
 
 static ssize_t khttpd_knob_show(struct kobject *kobj,
@@ -25,24 +25,10 @@ static ssize_t khttpd_knob_show(struct kobject *kobj,
 {
 	const struct khttpd_knob *k = container_of(attr, struct khttpd_knob,
 						   attr);
-	const void *p = (const void *)&khttpd_cfg + k->off;
-	u64 v;
+	struct khttpd_config c;
 
-	switch (k->bytes) {
-	case 1:
-		v = READ_ONCE(*(const bool *)p);
-		break;
-	case 2:
-		v = READ_ONCE(*(const u16 *)p);
-		break;
-	case 4:
-		v = READ_ONCE(*(const u32 *)p);
-		break;
-	default:
-		v = READ_ONCE(*(const u64 *)p);
-		break;
-	}
-	return sysfs_emit(buf, "%llu\n", v);
+	khttpd_config_read(&c);
+	return sysfs_emit(buf, "%llu\n", khttpd_param_get(k->param, &c));
 }
 
 static ssize_t khttpd_knob_store(struct kobject *kobj,
@@ -51,58 +37,40 @@ static ssize_t khttpd_knob_store(struct kobject *kobj,
 {
 	const struct khttpd_knob *k = container_of(attr, struct khttpd_knob,
 						   attr);
-	struct khttpd_settings s;
-	void *p = (void *)&s + k->off;
+	struct khttpd_config c;
 	int err;
 	u64 v;
 
 	if (kstrtou64(buf, 10, &v))
 		return -EINVAL;
-	if ((k->bytes == 1 && v > 1) || (k->bytes == 2 && v > U16_MAX) ||
-	    (k->bytes == 4 && v > U32_MAX))
-		return -EINVAL;
 	mutex_lock(&khttpd_ctl_lock);
-	s = khttpd_cfg;
-	switch (k->bytes) {
-	case 1:
-		*(bool *)p = v;
-		break;
-	case 2:
-		*(u16 *)p = v;
-		break;
-	case 4:
-		*(u32 *)p = v;
-		break;
-	default:
-		*(u64 *)p = v;
-		break;
-	}
-	err = khttpd_settings_check(&s);
+	khttpd_config_read(&c);
+	err = khttpd_param_set(k->param, &c, v);
 	if (!err)
-		khttpd_settings_apply(&s);
+		err = khttpd_config_set(&c);
 	mutex_unlock(&khttpd_ctl_lock);
 	return err ? err : count;
 }
 
-#define KNOB(_name, field) \
-	static struct khttpd_knob khttpd_knob_##_name = { \
-		.attr = __ATTR(_name, 0644, khttpd_knob_show, \
-			       khttpd_knob_store), \
-		.off = offsetof(struct khttpd_settings, field), \
-		.bytes = sizeof_field(struct khttpd_settings, field), \
+/* One file per row of the settings table. */
+#define KNOB(f, F)							\
+	static struct khttpd_knob khttpd_knob_##f = {			\
+		.attr = __ATTR(f, 0644, khttpd_knob_show,		\
+			       khttpd_knob_store),			\
+		.param = &khttpd_params[KHTTPD_P_##F],			\
 	}
 
-KNOB(port, port);
-KNOB(header_timeout_ms, header_timeout_ms);
-KNOB(keepalive_timeout_ms, keepalive_timeout_ms);
-KNOB(send_timeout_ms, send_timeout_ms);
-KNOB(max_conns, max_conns);
-KNOB(max_request_line, limits.max_request_line);
-KNOB(max_header_bytes, limits.max_header_bytes);
-KNOB(max_header_fields, limits.max_header_fields);
-KNOB(max_body, limits.max_body);
-KNOB(zerocopy, zerocopy);
-KNOB(mem_cap, mem_cap);
+KNOB(port, PORT);
+KNOB(header_timeout_ms, HEADER_TIMEOUT_MS);
+KNOB(keepalive_timeout_ms, KEEPALIVE_TIMEOUT_MS);
+KNOB(send_timeout_ms, SEND_TIMEOUT_MS);
+KNOB(max_conns, MAX_CONNS);
+KNOB(max_request_line, MAX_REQUEST_LINE);
+KNOB(max_header_bytes, MAX_HEADER_BYTES);
+KNOB(max_header_fields, MAX_HEADER_FIELDS);
+KNOB(max_body, MAX_BODY);
+KNOB(zerocopy, ZEROCOPY);
+KNOB(mem_cap, MEM_CAP);
 
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)

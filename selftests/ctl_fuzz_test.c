@@ -338,4 +338,97 @@ TEST_F_TIMEOUT(fuzz, random_sysfs_writes, 180)
 	serve_again(_metadata, self);
 }
 
+/*
+ * Extremes combined: every setting at its minimum, maximum, one past it,
+ * zero or U64_MAX, several at once, then PUTs whose body length is at an
+ * edge of the limits those settings make (mem_cap, KHTTPD_BODY_MAX, the
+ * sums near 2^64).  A mem_cap of U64_MAX and a body of (u64)-1 used to
+ * wrap the entry size and write past the entry; random commands never
+ * combined the two.
+ */
+TEST_F_TIMEOUT(fuzz, extreme_settings_with_extreme_puts, 180)
+{
+	const int n = ARRAY_SIZE(khttpd_settings);
+	double t0 = khttpd_now();
+	long calls = 0, accepted = 0, puts_ok = 0;
+	struct state before, after;
+
+	get_state(_metadata, &self->c, &before);
+	while (khttpd_now() - t0 < budget()) {
+		struct khttpd_config c = before.cfg;
+		__u64 cap, lens[14];
+		int k, ret;
+
+		/* one to four settings at an edge, the rest as they are */
+		for (k = 1 + rand_r(&self->seed) % 4; k; k--) {
+			const struct khttpd_setting *s =
+				&khttpd_settings[rand_r(&self->seed) % n];
+			__u64 v[6] = { s->min, s->max, s->max + 1, 0, ~0ULL,
+				       s->min - 1 };
+
+			khttpd_cfg_put(&c, s, v[rand_r(&self->seed) % 6]);
+		}
+		c.size = sizeof(c);
+		ret = khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c));
+		calls++;
+		ASSERT_TRUE(ret == 0 || ret == -EINVAL) TH_LOG("SET_CONFIG: %d", ret);
+		get_state(_metadata, &self->c, &after);
+		if (ret) {
+			ASSERT_EQ(0, memcmp(&before.cfg, &after.cfg, sizeof(c)))
+				TH_LOG("a refused SET_CONFIG changed the settings");
+		} else {
+			accepted++;
+			ASSERT_EQ(0, memcmp(&c, &after.cfg, sizeof(c)));
+		}
+		before = after;
+
+		cap = after.cfg.mem_cap;
+		lens[0] = 0;
+		lens[1] = 1;
+		lens[2] = 4096;
+		lens[3] = 8192;			/* all of scratch, no guard */
+		lens[4] = cap - 4096;
+		lens[5] = cap;
+		lens[6] = cap + 1;
+		lens[7] = KHTTPD_BODY_MAX;
+		lens[8] = KHTTPD_BODY_MAX + 1;
+		lens[9] = ~0ULL;
+		lens[10] = ~0ULL - 4095;
+		lens[11] = ~0ULL - cap;
+		lens[12] = 1ULL << (32 + rand_r(&self->seed) % 32);
+		lens[13] = rand_r(&self->seed) % (3 << 20);
+		for (k = 0; k < 4; k++) {
+			__u64 len = lens[rand_r(&self->seed) % 14];
+			char path[16];
+
+			snprintf(path, sizeof(path), "/x%d", rand_r(&self->seed) % 4);
+			ret = khttpd_put(&self->c, path, "text/plain",
+					 rand_r(&self->seed) % 4 ? self->scratch : NULL,
+					 len, NULL, 0);
+			calls++;
+			ASSERT_TRUE(ret == 0 || ret == -EFBIG || ret == -ENOSPC ||
+				    ret == -ENOMEM || ret == -EFAULT)
+				TH_LOG("PUT of %llu: %d", (unsigned long long)len, ret);
+			get_state(_metadata, &self->c, &after);
+			if (ret) {
+				ASSERT_EQ(0, memcmp(&before, &after,
+						    offsetof(struct state, content_bytes)))
+					TH_LOG("PUT of %llu failed with %d but changed state",
+					       (unsigned long long)len, ret);
+				ASSERT_LE(after.content_bytes, before.content_bytes);
+			} else {
+				puts_ok++;
+				ASSERT_LE(len, 8192);	/* only scratch is readable */
+			}
+			before = after;
+		}
+	}
+	TH_LOG("%ld calls, %ld settings taken, %ld puts stored", calls,
+	       accepted, puts_ok);
+	EXPECT_GT(accepted, 0);
+	EXPECT_GT(puts_ok, 0);
+
+	serve_again(_metadata, self);
+}
+
 TEST_HARNESS_MAIN

@@ -94,39 +94,6 @@ static const char *hdr(FIXTURE_DATA(ctl) *self, const char *name)
 	return khttpd_header(&self->r, name, val, sizeof(val));
 }
 
-static int sysfs_read(const char *name, unsigned long long *v)
-{
-	char path[256], buf[64];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/sys/kernel/khttpd/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	*v = strtoull(buf, NULL, 10);
-	return 0;
-}
-
-static int sysfs_write(const char *name, const char *val)
-{
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/kernel/khttpd/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 TEST_F(ctl, version)
 {
 	struct khttpd_version v = { .size = sizeof(v) };
@@ -373,11 +340,11 @@ TEST_F(ctl, stats_follow_traffic)
 	EXPECT_EQ(1, s1.entries);
 	EXPECT_GT(s1.content_bytes, 0);
 	/* sysfs shows the same counters */
-	ASSERT_EQ(0, sysfs_read("stats/requests", &v));
+	ASSERT_EQ(0, khttpd_sysfs_read("stats/requests", &v));
 	EXPECT_EQ(s1.requests, v);
-	ASSERT_EQ(0, sysfs_read("stats/conns_accepted", &v));
+	ASSERT_EQ(0, khttpd_sysfs_read("stats/conns_accepted", &v));
 	EXPECT_EQ(s1.conns_accepted, v);
-	ASSERT_EQ(0, sysfs_read("stats/responses_4xx", &v));
+	ASSERT_EQ(0, khttpd_sysfs_read("stats/responses_4xx", &v));
 	EXPECT_EQ(s1.responses[3], v);
 }
 
@@ -396,7 +363,7 @@ TEST_F(ctl, config_takes_effect)
 	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c)));
 	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &c2, sizeof(c2)));
 	EXPECT_EQ(0, memcmp(&c, &c2, sizeof(c)));
-	ASSERT_EQ(0, sysfs_read("keepalive_timeout_ms", &v));
+	ASSERT_EQ(0, khttpd_sysfs_read("keepalive_timeout_ms", &v));
 	EXPECT_EQ(1234, v);
 	/* 6 fields now exceed the limit */
 	strcpy(req, "GET / HTTP/1.1\r\n" H);
@@ -407,7 +374,7 @@ TEST_F(ctl, config_takes_effect)
 	ASSERT_EQ(0, khttpd_roundtrip(&self->cl, req, &self->r));
 	EXPECT_EQ(431, self->r.status);
 	/* and through sysfs back up */
-	ASSERT_EQ(0, sysfs_write("max_header_fields", "6"));
+	ASSERT_EQ(0, khttpd_sysfs_write("max_header_fields", "6"));
 	khttpd_client_close(&self->cl);
 	ASSERT_EQ(0, khttpd_client_open(&self->cl, KHTTPD_PORT));
 	ASSERT_EQ(0, khttpd_roundtrip(&self->cl, req, &self->r));
@@ -594,29 +561,29 @@ TEST_F(ctl, sysfs_knobs)
 {
 	unsigned long long v, before;
 
-	ASSERT_EQ(0, sysfs_read("header_timeout_ms", &before));
-	EXPECT_EQ(-EINVAL, sysfs_write("header_timeout_ms", "0"));
-	EXPECT_EQ(-EINVAL, sysfs_write("header_timeout_ms", "abc"));
-	EXPECT_EQ(-EINVAL, sysfs_write("header_timeout_ms", "-5"));
-	EXPECT_EQ(-EINVAL, sysfs_write("header_timeout_ms", "99999999999"));
-	EXPECT_EQ(-EINVAL, sysfs_write("port", "65536"));
-	EXPECT_EQ(-EINVAL, sysfs_write("port", "0"));
-	EXPECT_EQ(-EINVAL, sysfs_write("zerocopy", "2"));
-	EXPECT_EQ(-EINVAL, sysfs_write("max_header_bytes", "70000"));
-	EXPECT_EQ(-EINVAL, sysfs_write("enabled", "maybe"));
-	ASSERT_EQ(0, sysfs_read("header_timeout_ms", &v));
+	ASSERT_EQ(0, khttpd_sysfs_read("header_timeout_ms", &before));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("header_timeout_ms", "0"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("header_timeout_ms", "abc"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("header_timeout_ms", "-5"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("header_timeout_ms", "99999999999"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("port", "65536"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("port", "0"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("zerocopy", "2"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("max_header_bytes", "70000"));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("enabled", "maybe"));
+	ASSERT_EQ(0, khttpd_sysfs_read("header_timeout_ms", &v));
 	EXPECT_EQ(before, v);
-	ASSERT_EQ(0, sysfs_write("header_timeout_ms", "2500\n"));
-	ASSERT_EQ(0, sysfs_read("header_timeout_ms", &v));
+	ASSERT_EQ(0, khttpd_sysfs_write("header_timeout_ms", "2500\n"));
+	ASSERT_EQ(0, khttpd_sysfs_read("header_timeout_ms", &v));
 	EXPECT_EQ(2500, v);
 	/* stop and start with sysfs alone, on another port */
-	ASSERT_EQ(0, sysfs_write("enabled", "0"));
-	ASSERT_EQ(0, sysfs_read("enabled", &v));
+	ASSERT_EQ(0, khttpd_sysfs_write("enabled", "0"));
+	ASSERT_EQ(0, khttpd_sysfs_read("enabled", &v));
 	EXPECT_EQ(0, v);
 	EXPECT_EQ(-ECONNREFUSED, khttpd_connect(KHTTPD_PORT));
-	ASSERT_EQ(0, sysfs_write("port", "8081"));
-	ASSERT_EQ(0, sysfs_write("enabled", "1"));
-	ASSERT_EQ(0, sysfs_write("enabled", "1"));	/* idempotent */
+	ASSERT_EQ(0, khttpd_sysfs_write("port", "8081"));
+	ASSERT_EQ(0, khttpd_sysfs_write("enabled", "1"));
+	ASSERT_EQ(0, khttpd_sysfs_write("enabled", "1"));	/* idempotent */
 	self->cl.fd = khttpd_connect(8081);
 	ASSERT_GE(self->cl.fd, 0);
 	self->cl.len = 0;
@@ -727,6 +694,182 @@ TEST_F(ctl, rmmod_with_content_frees_everything)
 	self->loaded = false;
 	/* the module reports its own leaks at unload */
 	EXPECT_NE(0, system("dmesg | grep -q 'khttpd: leak'"));
+}
+
+/*
+ * Unload, then insmod with @params (if that fails, load with the fixture's
+ * parameters again); the control device reopened.  Returns the first
+ * insmod's result.
+ */
+static int reload(struct __test_metadata *_metadata, FIXTURE_DATA(ctl) *self,
+		  const char *params)
+{
+	int i, ret;
+
+	khttpd_client_close(&self->cl);
+	khttpd_ctl_close(&self->c);
+	/* io_uring drops its reference to the device file a moment later */
+	for (i = 0; (ret = khttpd_unload()) == -EAGAIN && i < 500; i++)
+		usleep(10 * 1000);
+	EXPECT_EQ(0, ret);
+	ret = khttpd_load(params);
+	if (ret)
+		EXPECT_EQ(0, khttpd_load("port=8080"));
+	EXPECT_EQ(0, khttpd_ctl_open(&self->c, NULL, false));
+	return ret;
+}
+
+/*
+ * Every setting at its minimum and maximum is taken, through SET_CONFIG,
+ * sysfs and the module parameter alike; one below, one above, the
+ * field's largest value and U64_MAX are refused by all three and change
+ * nothing.  (A mem_cap of U64_MAX used to be taken.)
+ */
+TEST_F_TIMEOUT(ctl, every_setting_bounded_everywhere, 300)
+{
+	struct khttpd_config c0 = { .size = sizeof(c0) }, c, now;
+	unsigned int i, j;
+
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &c0, sizeof(c0)));
+	for (i = 0; i < ARRAY_SIZE(khttpd_settings); i++) {
+		const struct khttpd_setting *s = &khttpd_settings[i];
+		__u64 fmax = s->size == 2 ? 0xffff : s->size == 4 ? 0xffffffffULL : ~0ULL;
+		__u64 bad[4] = { s->max + 1, fmax, ~0ULL, s->min - 1 };
+		__u64 good[2] = { s->min, s->max };
+		char v[32], param[96];
+
+		for (j = 0; j < 4; j++) {
+			if ((j == 3 && !s->min) ||
+			    (bad[j] >= s->min && bad[j] <= s->max))
+				continue;	/* no value below 0; port's max is 0xffff */
+			c = c0;
+			c.size = sizeof(c);
+			khttpd_cfg_put(&c, s, bad[j]);
+			/* (a value wider than the field cannot be sent here) */
+			if (bad[j] <= fmax)
+				EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c,
+						KHTTPD_CMD_SET_CONFIG, &c, sizeof(c)))
+					TH_LOG("%s = %llu", s->name,
+					       (unsigned long long)bad[j]);
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)bad[j]);
+			EXPECT_EQ(-EINVAL, khttpd_sysfs_write(s->name, v))
+				TH_LOG("sysfs %s = %s", s->name, v);
+		}
+		for (j = 0; j < 2; j++) {
+			c = c0;
+			c.size = sizeof(c);
+			/* the head rule: the other head limit at its minimum */
+			if (!strcmp(s->name, "max_request_line"))
+				c.max_header_bytes = 1;
+			if (!strcmp(s->name, "max_header_bytes"))
+				c.max_request_line = 1;
+			khttpd_cfg_put(&c, s, good[j]);
+			EXPECT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG,
+						    &c, sizeof(c)))
+				TH_LOG("%s = %llu", s->name, (unsigned long long)good[j]);
+			now.size = sizeof(now);
+			ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG,
+						    &now, sizeof(now)));
+			EXPECT_EQ(0, memcmp(&c, &now, sizeof(c))) TH_LOG("%s", s->name);
+		}
+		c0.size = sizeof(c0);
+		ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c0, sizeof(c0)));
+		/* the same table at insmod: a value out of range fails the load */
+		if (variant->use_ioctl)
+			continue;
+		snprintf(param, sizeof(param), "%s=%llu", s->name,
+			 (unsigned long long)s->max + 1);
+		EXPECT_EQ(-EINVAL, reload(_metadata, self, param))
+			TH_LOG("insmod %s", param);
+	}
+	/* the rule across the two head limits, everywhere */
+	c = c0;
+	c.max_request_line = KHTTPD_HEAD_LIMIT - 5;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c)));
+	EXPECT_EQ(-EINVAL, khttpd_sysfs_write("max_request_line", "65531"));
+	if (!variant->use_ioctl) {
+		EXPECT_EQ(-EINVAL, reload(_metadata, self,
+					  "max_request_line=60000 max_header_bytes=6000"));
+		/* a 0..1 setting takes what a bool parameter takes */
+		EXPECT_EQ(0, reload(_metadata, self, "zerocopy=N"));
+		now.size = sizeof(now);
+		ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &now,
+					    sizeof(now)));
+		EXPECT_EQ(0, now.zerocopy);
+		EXPECT_EQ(0, reload(_metadata, self, "port=8080"));
+	}
+	now.size = sizeof(now);
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &now, sizeof(now)));
+	EXPECT_EQ(0, memcmp(&c0, &now, sizeof(c0)));
+	ASSERT_EQ(0, get(self, "/"));
+	EXPECT_EQ(200, self->r.status);
+}
+
+/*
+ * The outside review's reproducer: with mem_cap at U64_MAX, a PUT of
+ * body_len (u64)-1 wrapped the entry size to a page and copied past it
+ * (a general protection fault); a body of a terabyte hit the allocator's
+ * WARN.  Now mem_cap stops at KHTTPD_CFG_MEM_CAP_MAX, bodies at
+ * KHTTPD_BODY_MAX (-EFBIG), and an entry larger than the memory the
+ * machine has is -ENOMEM before anything is allocated.
+ */
+TEST_F_TIMEOUT(ctl, huge_puts_fail_cleanly, 120)
+{
+	struct khttpd_config c = { .size = sizeof(c) };
+	struct khttpd_stats s0, s;
+	static const __u64 huge[] = {
+		~0ULL, ~0ULL - 4095, 1ULL << 40, KHTTPD_BODY_MAX + 1,
+	};
+	char small[64] = "x";
+	unsigned int i;
+
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &c, sizeof(c)));
+	c.mem_cap = ~0ULL;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c)));
+	c.mem_cap = KHTTPD_CFG_MEM_CAP_MAX;
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c)));
+	s0 = stats(_metadata, &self->c);
+	for (i = 0; i < ARRAY_SIZE(huge); i++)
+		EXPECT_EQ(-EFBIG, khttpd_put(&self->c, "/big", "text/plain", small,
+					     huge[i], NULL, 0))
+			TH_LOG("body_len %llu", (unsigned long long)huge[i]);
+	/* 4 GiB fits the rules but not this guest: refused up front */
+	EXPECT_EQ(-ENOMEM, khttpd_put(&self->c, "/big", "text/plain", small,
+				      KHTTPD_BODY_MAX, NULL, 0));
+	/* a body the guest can hold, from a pointer that faults midway */
+	EXPECT_EQ(-EFAULT, khttpd_put(&self->c, "/big", "text/plain", small,
+				      16 << 20, NULL, 0));
+	usleep(200 * 1000);	/* entries are freed after a grace period */
+	s = stats(_metadata, &self->c);
+	EXPECT_EQ(s0.entries, s.entries);
+	EXPECT_EQ(s0.content_bytes, s.content_bytes);
+	ASSERT_EQ(0, get(self, "/big"));
+	EXPECT_EQ(404, self->r.status);
+	ASSERT_EQ(0, get(self, "/"));
+	EXPECT_EQ(200, self->r.status);
+}
+
+/*
+ * An argument struct may be larger than the module's (a newer caller) if
+ * the tail is zero, but the tail is not searched beyond KHTTPD_ARG_MAX.
+ */
+TEST_F(ctl, argument_size_capped)
+{
+	size_t len = 1 << 20;
+	struct khttpd_version *v = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, v);
+	v->size = KHTTPD_ARG_MAX;
+	EXPECT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_VERSION, v, KHTTPD_ARG_MAX));
+	v->size = KHTTPD_ARG_MAX + 1;
+	EXPECT_EQ(-E2BIG, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_VERSION, v,
+					 KHTTPD_ARG_MAX + 1));
+	v->size = len;
+	EXPECT_EQ(-E2BIG, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_VERSION, v, len));
+	v->size = 0xffffffff;
+	EXPECT_EQ(-E2BIG, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_VERSION, v, 0xffffffff));
+	munmap(v, len);
 }
 
 TEST_HARNESS_MAIN

@@ -510,4 +510,42 @@ static inline int khttpd_roundtrip(struct khttpd_client *c, const char *req,
 	return khttpd_read_response(c, r, !strncmp(req, "HEAD ", 5));
 }
 
+/* A file of /sys/kernel/khttpd, as a number; 0 or -errno. */
+static inline int khttpd_sysfs_read(const char *name, unsigned long long *v)
+{
+	char path[256], buf[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/khttpd/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	*v = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+/* Write @val to a file of /sys/kernel/khttpd (or a path); 0 or -errno. */
+static inline int khttpd_sysfs_write(const char *name, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/sys/kernel/khttpd/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 #endif /* _KHTTPD_UTIL_H */

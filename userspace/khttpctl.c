@@ -553,24 +553,27 @@ static int cmd_stats(int argc, char **argv)
 
 /* ---- config ------------------------------------------------------------- */
 
-#define CFG(name) { #name, offsetof(struct khttpd_config, name), \
-			  sizeof(((struct khttpd_config *)0)->name) }
+/* Every setting, with its range from the UAPI (KHTTPD_CFG_*). */
+#define CFG(name, NAME) { #name, offsetof(struct khttpd_config, name), \
+			  sizeof(((struct khttpd_config *)0)->name), \
+			  KHTTPD_CFG_##NAME##_MIN, KHTTPD_CFG_##NAME##_MAX }
 static const struct {
 	const char *name;
 	size_t off;
 	size_t size;
+	uint64_t min, max;
 } cfg_keys[] = {
-	CFG(port),
-	CFG(header_timeout_ms),
-	CFG(keepalive_timeout_ms),
-	CFG(send_timeout_ms),
-	CFG(max_conns),
-	CFG(max_request_line),
-	CFG(max_header_bytes),
-	CFG(max_header_fields),
-	CFG(max_body),
-	CFG(zerocopy),
-	CFG(mem_cap),
+	CFG(port, PORT),
+	CFG(header_timeout_ms, HEADER_TIMEOUT_MS),
+	CFG(keepalive_timeout_ms, KEEPALIVE_TIMEOUT_MS),
+	CFG(send_timeout_ms, SEND_TIMEOUT_MS),
+	CFG(max_conns, MAX_CONNS),
+	CFG(max_request_line, MAX_REQUEST_LINE),
+	CFG(max_header_bytes, MAX_HEADER_BYTES),
+	CFG(max_header_fields, MAX_HEADER_FIELDS),
+	CFG(max_body, MAX_BODY),
+	CFG(zerocopy, ZEROCOPY),
+	CFG(mem_cap, MEM_CAP),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -623,8 +626,6 @@ static int cmd_config(int argc, char **argv)
 
 		k = cfg_find(argv[i], eq ? (size_t)(eq - argv[i]) : strlen(argv[i]));
 		if (eq) {
-			uint64_t max = cfg_keys[k].size == 2 ? 65535 :
-				       cfg_keys[k].size == 4 ? UINT32_MAX : UINT64_MAX;
 			char *end;
 
 			errno = 0;
@@ -632,8 +633,11 @@ static int cmd_config(int argc, char **argv)
 				usage_error("bad value for %s", cfg_keys[k].name);
 			unsigned long long v = strtoull(eq + 1, &end, 10);
 
-			if (errno || *end || v > max)
-				usage_error("bad value for %s", cfg_keys[k].name);
+			if (errno || *end || v < cfg_keys[k].min ||
+			    v > cfg_keys[k].max)
+				usage_error("%s must be %" PRIu64 "..%" PRIu64,
+					    cfg_keys[k].name, cfg_keys[k].min,
+					    cfg_keys[k].max);
 			cfg_set(&c, k, v);
 			any_set = true;
 		} else {
@@ -641,6 +645,10 @@ static int cmd_config(int argc, char **argv)
 		}
 	}
 	if (any_set) {
+		if ((uint64_t)c.max_request_line + c.max_header_bytes + 4 >
+		    KHTTPD_HEAD_LIMIT)
+			usage_error("max_request_line + max_header_bytes + 4 must not exceed %d",
+				    KHTTPD_HEAD_LIMIT);
 		c.size = sizeof(c);
 		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c));
 		if (err)

@@ -15,7 +15,8 @@
  * Every argument struct starts with __u32 size, which the caller sets to
  * sizeof() of the struct as it knows it.  A size smaller than the first
  * version of the struct is -EINVAL; a larger one is accepted if the bytes
- * the kernel does not know are zero (else -E2BIG), so structs can grow.
+ * the kernel does not know are zero (else -E2BIG), so structs can grow, up
+ * to KHTTPD_ARG_MAX bytes (larger: -E2BIG).
  * Reserved fields and undefined flag bits must be zero (-EINVAL).  Commands
  * that change anything need CAP_NET_ADMIN (-EPERM).  A rejected command
  * changes nothing.  Unknown commands: -ENOTTY.
@@ -44,8 +45,9 @@
  *	segment, no control character.  An existing entry is replaced
  *	atomically: answers in flight finish with the old content.  Errors:
  *	-EINVAL (bad path, type or flags), -ENAMETOOLONG (path over
- *	KHTTPD_PATH_MAX), -ENOSPC (the memory cap would be exceeded),
- *	-EFAULT, -ENOMEM.
+ *	KHTTPD_PATH_MAX), -EFBIG (body over KHTTPD_BODY_MAX), -ENOSPC (the
+ *	memory cap would be exceeded), -EFAULT, -ENOMEM (also when the
+ *	machine has less memory available than the entry needs).
  *
  * KHTTPD_CMD_DELETE (struct khttpd_delete, in)
  *	Remove the entry for @path.  -ENOENT if there is none.
@@ -64,10 +66,12 @@
  * KHTTPD_CMD_GET_CONFIG (struct khttpd_config, out)
  * KHTTPD_CMD_SET_CONFIG (struct khttpd_config, in)
  *	Timeouts, limits of the HTTP engine, connection cap, memory cap,
- *	zero-copy and the default port.  SET replaces the whole set (get,
- *	change, set); a value out of range is -EINVAL and changes nothing.
- *	New values apply to requests from then on; the port at the next
- *	START.
+ *	zero-copy and the default port, each with the range of its
+ *	KHTTPD_CFG_* below.  SET replaces the whole set (get, change, set); a value out of
+ *	its range, or a head limit pair over KHTTPD_HEAD_LIMIT, is -EINVAL
+ *	and changes nothing.  New values apply to requests from then on (a
+ *	changed timeout also to the connections already waiting on it: their
+ *	deadline is moved by the difference); the port at the next START.
  */
 #ifndef _UAPI_LINUX_KHTTPD_H
 #define _UAPI_LINUX_KHTTPD_H
@@ -80,6 +84,8 @@
 
 #define KHTTPD_PATH_MAX		8192	/* longest URL path stored */
 #define KHTTPD_TYPE_MAX		255	/* longest Content-Type, Cache-Control */
+#define KHTTPD_BODY_MAX		(1ULL << 32)	/* largest stored body */
+#define KHTTPD_ARG_MAX		4096	/* largest argument struct accepted */
 
 /* in the SQE command area (sqe->cmd) of IORING_OP_URING_CMD */
 struct khttpd_uring_cmd {
@@ -179,23 +185,70 @@ struct khttpd_stats {
 	__u64 reserved[8];
 };
 
+/* Ranges and defaults of these fields: KHTTPD_CFG_* below. */
 struct khttpd_config {
 	__u32 size;
-	__u32 header_timeout_ms;	/* 1..3600000 */
-	__u32 keepalive_timeout_ms;	/* 1..3600000 */
-	__u32 send_timeout_ms;		/* 1..3600000 */
-	__u32 max_conns;		/* >= 1 */
-	__u32 max_request_line;		/* request line + header section */
-	__u32 max_header_bytes;		/*  + 4 must fit 64 KiB */
-	__u32 max_header_fields;	/* >= 1 */
-	__u32 max_body;			/* discarded request body */
-	__u32 zerocopy;			/* 0 or 1 */
-	__u16 port;			/* default port for START, >= 1 */
+	__u32 header_timeout_ms;
+	__u32 keepalive_timeout_ms;
+	__u32 send_timeout_ms;
+	__u32 max_conns;
+	__u32 max_request_line;
+	__u32 max_header_bytes;
+	__u32 max_header_fields;
+	__u32 max_body;
+	__u32 zerocopy;
+	__u16 port;
 	__u16 reserved0;
 	__u32 reserved1;
-	__u64 mem_cap;			/* bytes of content, >= 1 MiB */
+	__u64 mem_cap;
 	__u64 reserved[4];
 };
+
+/*
+ * The range and default of every field of struct khttpd_config, named
+ * KHTTPD_CFG_<FIELD>_{MIN,MAX,DEF}.  The file in /sys/kernel/khttpd and the
+ * module parameter have the field's name, and every way of setting it
+ * (SET_CONFIG, sysfs, insmod, khttpctl) checks MIN <= value <= MAX.  One
+ * rule spans two fields: a whole request head must fit the 64 KiB a
+ * connection may buffer, so max_request_line + max_header_bytes + 4 (the
+ * CRLFs) <= KHTTPD_HEAD_LIMIT.
+ */
+#define KHTTPD_HEAD_LIMIT		65536
+#define KHTTPD_TIMEOUT_MAX_MS		3600000		/* an hour */
+
+#define KHTTPD_CFG_PORT_MIN		1
+#define KHTTPD_CFG_PORT_MAX		65535
+#define KHTTPD_CFG_PORT_DEF		8080
+#define KHTTPD_CFG_HEADER_TIMEOUT_MS_MIN	1
+#define KHTTPD_CFG_HEADER_TIMEOUT_MS_MAX	KHTTPD_TIMEOUT_MAX_MS
+#define KHTTPD_CFG_HEADER_TIMEOUT_MS_DEF	10000
+#define KHTTPD_CFG_KEEPALIVE_TIMEOUT_MS_MIN	1
+#define KHTTPD_CFG_KEEPALIVE_TIMEOUT_MS_MAX	KHTTPD_TIMEOUT_MAX_MS
+#define KHTTPD_CFG_KEEPALIVE_TIMEOUT_MS_DEF	5000
+#define KHTTPD_CFG_SEND_TIMEOUT_MS_MIN	1
+#define KHTTPD_CFG_SEND_TIMEOUT_MS_MAX	KHTTPD_TIMEOUT_MAX_MS
+#define KHTTPD_CFG_SEND_TIMEOUT_MS_DEF	10000
+#define KHTTPD_CFG_MAX_CONNS_MIN	1
+#define KHTTPD_CFG_MAX_CONNS_MAX	(1U << 24)
+#define KHTTPD_CFG_MAX_CONNS_DEF	10000
+#define KHTTPD_CFG_MAX_REQUEST_LINE_MIN	1
+#define KHTTPD_CFG_MAX_REQUEST_LINE_MAX	(KHTTPD_HEAD_LIMIT - 5)
+#define KHTTPD_CFG_MAX_REQUEST_LINE_DEF	8192
+#define KHTTPD_CFG_MAX_HEADER_BYTES_MIN	1
+#define KHTTPD_CFG_MAX_HEADER_BYTES_MAX	(KHTTPD_HEAD_LIMIT - 5)
+#define KHTTPD_CFG_MAX_HEADER_BYTES_DEF	16384
+#define KHTTPD_CFG_MAX_HEADER_FIELDS_MIN	1
+#define KHTTPD_CFG_MAX_HEADER_FIELDS_MAX	16384
+#define KHTTPD_CFG_MAX_HEADER_FIELDS_DEF	100
+#define KHTTPD_CFG_MAX_BODY_MIN		0
+#define KHTTPD_CFG_MAX_BODY_MAX		(1U << 30)
+#define KHTTPD_CFG_MAX_BODY_DEF		65536
+#define KHTTPD_CFG_ZEROCOPY_MIN		0
+#define KHTTPD_CFG_ZEROCOPY_MAX		1
+#define KHTTPD_CFG_ZEROCOPY_DEF		1
+#define KHTTPD_CFG_MEM_CAP_MIN		(1ULL << 20)
+#define KHTTPD_CFG_MEM_CAP_MAX		(1ULL << 40)
+#define KHTTPD_CFG_MEM_CAP_DEF		(64ULL << 20)
 
 /* Sizes of the first version of each struct: smaller is -EINVAL. */
 #define KHTTPD_VERSION_SIZE_VER0	80
