@@ -51,6 +51,12 @@ bool khttpd_conn_admit(struct khttpd_worker *w)
 	return false;
 }
 
+/* An admitted connection that never came to be: give its place back. */
+void khttpd_conn_unadmit(void)
+{
+	atomic_dec(&khttpd_conn_count);
+}
+
 void khttpd_conn_queue(struct khttpd_conn *c)
 {
 	struct khttpd_worker *w = c->worker;

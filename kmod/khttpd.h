@@ -13,6 +13,7 @@
 #include <linux/refcount.h>
 #include <linux/timer.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 
 #include "config.h"
@@ -27,25 +28,44 @@ struct sock;
 struct task_struct;
 
 /*
- * Counters, per CPU: each is only incremented by the worker of its CPU
- * (or the control path), and summed on read.
+ * Counters, per CPU: each CPU's copy is only changed on that CPU (by its
+ * worker or the control path), and a read sums them.  u64_stats: a 32-bit
+ * reader never sees half of a carry.
  */
 struct khttpd_pcpu_stats {
-	u64 requests;
-	u64 responses[5];
-	u64 bytes_sent;
-	u64 accepted;
-	u64 closed;
-	u64 refused;
-	u64 timed_out;
+	u64_stats_t requests;
+	u64_stats_t responses[5];
+	u64_stats_t bytes_sent;
+	u64_stats_t accepted;
+	u64_stats_t closed;
+	u64_stats_t refused;
+	u64_stats_t timed_out;
+	struct u64_stats_sync syncp;
 };
 
 DECLARE_PER_CPU(struct khttpd_pcpu_stats, khttpd_pcpu_stats);
-#define khttpd_stat_inc(f)	this_cpu_inc(khttpd_pcpu_stats.f)
-#define khttpd_stat_add(f, n)	this_cpu_add(khttpd_pcpu_stats.f, n)
+
+static inline void khttpd_stat_add_(u64_stats_t *ctr, unsigned long n)
+{
+	struct khttpd_pcpu_stats *st = this_cpu_ptr(&khttpd_pcpu_stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&st->syncp);
+	u64_stats_add(ctr, n);
+	u64_stats_update_end_irqrestore(&st->syncp, flags);
+}
+
+/* preemption off: the counter must be the one of the CPU we are on */
+#define khttpd_stat_add(f, n)	do {					\
+		preempt_disable();					\
+		khttpd_stat_add_(&this_cpu_ptr(&khttpd_pcpu_stats)->f, n); \
+		preempt_enable();					\
+	} while (0)
+#define khttpd_stat_inc(f)	khttpd_stat_add(f, 1)
 
 struct khttpd_stats;
 void khttpd_stats_read(struct khttpd_stats *st);
+void khttpd_stats_init(void);
 
 /*
  * A stored response: [304 fields][200 fields][body] in pages (see
@@ -213,6 +233,7 @@ struct khttpd_conn {
 /* conn.c */
 #define KHTTPD_RX_MAX		65536	/* largest request head kept */
 bool khttpd_conn_admit(struct khttpd_worker *w);
+void khttpd_conn_unadmit(void);
 void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock);
 int khttpd_conn_init(void);
 void khttpd_conn_exit(void);

@@ -23,6 +23,7 @@ static int __init khttpd_init(void)
 	err = khttpd_config_init();
 	if (err)
 		return err;
+	khttpd_stats_init();
 	err = khttpd_store_init();
 	if (err)
 		return err;

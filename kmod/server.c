@@ -97,14 +97,24 @@ static int khttpd_listen(struct khttpd_worker *w, struct khttpd_listener *l,
 		return err;
 	}
 
+	/*
+	 * Listening already: connections queue in the backlog, but nothing
+	 * wakes the worker until khttpd_listen_install().
+	 */
 	l->worker = w;
 	l->sock = sock;
-	write_lock_bh(&sk->sk_callback_lock);
 	l->saved_data_ready = sk->sk_data_ready;
+	return 0;
+}
+
+static void khttpd_listen_install(struct khttpd_listener *l)
+{
+	struct sock *sk = l->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
 	sk->sk_user_data = l;
 	sk->sk_data_ready = khttpd_listen_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
-	return 0;
 }
 
 static void khttpd_unlisten(struct khttpd_listener *l)
@@ -156,8 +166,10 @@ static void khttpd_worker_accept(struct khttpd_worker *w)
 			khttpd_conn_refuse(w, sock);
 			continue;
 		}
-		if (!khttpd_conn_create(w, sock))
+		if (!khttpd_conn_create(w, sock)) {
+			khttpd_conn_unadmit();
 			khttpd_conn_refuse(w, sock);
+		}
 	}
 	/* Budget spent: there may be more; come back after the others. */
 	set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
@@ -412,13 +424,6 @@ void khttpd_server_exit(void)
 	cpuhp_remove_state_nocalls(khttpd_cpuhp_state);
 }
 
-static void khttpd_workers_publish(struct khttpd_worker **workers)
-{
-	cpus_read_lock();
-	WRITE_ONCE(khttpd_workers, workers);
-	cpus_read_unlock();
-}
-
 bool khttpd_server_running(void)
 {
 	return READ_ONCE(khttpd_workers) != NULL;
@@ -456,7 +461,9 @@ int khttpd_server_stop(void)
 	workers = khttpd_workers;
 	if (!workers)
 		return -EALREADY;
-	khttpd_workers_publish(NULL);
+	cpus_read_lock();	/* the hotplug callback reads the array */
+	WRITE_ONCE(khttpd_workers, NULL);
+	cpus_read_unlock();
 	khttpd_server_teardown(workers);
 	khttpd_store_clear();
 	pr_info("stopped\n");
@@ -493,24 +500,51 @@ static int khttpd_start_addrs(const struct khttpd_start *args, u16 port,
 	return 0;
 }
 
-/* The caller holds khttpd_ctl_lock; @args is validated except for CPUs. */
+/* A worker for @cpu, listening on @addrs; its thread not yet running. */
+static int khttpd_server_add(struct khttpd_worker **workers, unsigned int cpu,
+			     struct sockaddr_storage addrs[], int naddr,
+			     int backlog)
+{
+	struct khttpd_worker *w;
+	int i, err = 0;
+
+	w = khttpd_worker_create(cpu);
+	if (IS_ERR(w))
+		return PTR_ERR(w);
+	workers[cpu] = w;
+	for (i = 0; i < naddr && !err; i++)
+		err = khttpd_listen(w, &w->listeners[i], &addrs[i], backlog);
+	return err;
+}
+
+/*
+ * The caller holds khttpd_ctl_lock; @args is validated except for CPUs.
+ *
+ * Order matters.  Listening sockets join the reuseport group as they are
+ * made, so connections may queue from then on; but nothing serves them
+ * until the built-in page is stored and the workers are published (so
+ * "enabled" reads 1), and only then are the listen callbacks installed and
+ * the threads woken.  The hotplug lock is held throughout, so a CPU cannot
+ * go and come back before its worker is published for the online callback
+ * to rebind.
+ */
 int khttpd_server_start(const struct khttpd_start *args)
 {
 	struct sockaddr_storage addrs[KHTTPD_MAX_LISTENERS];
 	struct khttpd_config cfg;
-	u16 port;
-	int backlog = args->backlog ? args->backlog : 1024;
 	struct khttpd_worker **workers;
 	bool all = true;
 	unsigned int cpu, i;
-	int err, naddr;
+	int err = 0, naddr, backlog;
+	u16 port;
 
 	lockdep_assert_held(&khttpd_ctl_lock);
 	if (khttpd_workers)
 		return -EALREADY;
 	khttpd_config_read(&cfg);
 	port = args->port ? args->port : cfg.port;
-	if (!port || args->backlog > INT_MAX)
+	backlog = args->backlog ? args->backlog : 1024;
+	if (args->backlog > INT_MAX)
 		return -EINVAL;
 	err = khttpd_start_addrs(args, port, addrs, &naddr);
 	if (err)
@@ -523,44 +557,41 @@ int khttpd_server_start(const struct khttpd_start *args)
 		return -ENOMEM;
 
 	cpus_read_lock();
-	for (i = 0; i < KHTTPD_CPUSET_WORDS * 64; i++) {
-		struct khttpd_worker *w;
-		int j;
-
-		if (all ? i >= nr_cpu_ids || !cpu_online(i) :
-			  !(args->cpus[i / 64] & (1ULL << (i % 64))))
-			continue;
-		if (i >= nr_cpu_ids || !cpu_online(i)) {
-			err = -EINVAL;
-			break;
+	if (all) {
+		for_each_online_cpu(cpu) {
+			err = khttpd_server_add(workers, cpu, addrs, naddr,
+						backlog);
+			if (err)
+				break;
 		}
-		w = khttpd_worker_create(i);
-		if (IS_ERR(w)) {
-			err = PTR_ERR(w);
-			break;
+	} else {
+		for (i = 0; i < KHTTPD_CPUSET_WORDS * 64 && !err; i++) {
+			if (!(args->cpus[i / 64] & (1ULL << (i % 64))))
+				continue;
+			if (i >= nr_cpu_ids || !cpu_online(i))
+				err = -EINVAL;
+			else
+				err = khttpd_server_add(workers, i, addrs,
+							naddr, backlog);
 		}
-		workers[i] = w;
-		for (j = 0; j < naddr && !err; j++)
-			err = khttpd_listen(w, &w->listeners[j], &addrs[j],
-					    backlog);
-		if (err)
-			break;
 	}
-	cpus_read_unlock();
-	/*
-	 * Last, so that a START that fails leaves the store as it was; the
-	 * workers are not running yet, so no request can miss the page.
-	 */
+	/* Last of what can fail: a START that fails leaves the store as is. */
 	if (!err)
 		err = khttpd_store_put_builtin();
 	if (err) {
+		cpus_read_unlock();
 		khttpd_server_teardown(workers);
 		return err;
 	}
-	for_each_possible_cpu(cpu)
-		if (workers[cpu])
-			wake_up_process(workers[cpu]->task);
-	khttpd_workers_publish(workers);
+	WRITE_ONCE(khttpd_workers, workers);
+	for_each_possible_cpu(cpu) {
+		if (!workers[cpu])
+			continue;
+		for (i = 0; i < naddr; i++)
+			khttpd_listen_install(&workers[cpu]->listeners[i]);
+		wake_up_process(workers[cpu]->task);
+	}
+	cpus_read_unlock();
 	pr_info("listening on port %u\n", port);
 	return 0;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Counters.  Each CPU's worker bumps its own copy without atomics; a read
- * sums them, so a reader sees each counter at some recent value.
+ * Counters.  Each CPU's copy is only changed on that CPU, without atomics
+ * (khttpd_stat_add()); a read sums them, each CPU's set read whole under
+ * its u64_stats sync, so a reader sees each counter at some recent value.
  */
 #include <linux/percpu.h>
 #include <linux/string.h>
+#include <linux/u64_stats_sync.h>
 #include <linux/khttpd.h>
 
 #include "khttpd.h"
@@ -19,18 +21,39 @@ void khttpd_stats_read(struct khttpd_stats *st)
 	st->size = sizeof(*st);
 	for_each_possible_cpu(cpu) {
 		const struct khttpd_pcpu_stats *p;
+		u64 v[11];
+		unsigned int seq;
 
 		p = per_cpu_ptr(&khttpd_pcpu_stats, cpu);
-		st->requests += READ_ONCE(p->requests);
+		do {
+			seq = u64_stats_fetch_begin(&p->syncp);
+			v[0] = u64_stats_read(&p->requests);
+			for (i = 0; i < ARRAY_SIZE(p->responses); i++)
+				v[1 + i] = u64_stats_read(&p->responses[i]);
+			v[6] = u64_stats_read(&p->bytes_sent);
+			v[7] = u64_stats_read(&p->accepted);
+			v[8] = u64_stats_read(&p->closed);
+			v[9] = u64_stats_read(&p->refused);
+			v[10] = u64_stats_read(&p->timed_out);
+		} while (u64_stats_fetch_retry(&p->syncp, seq));
+		st->requests += v[0];
 		for (i = 0; i < ARRAY_SIZE(st->responses); i++)
-			st->responses[i] += READ_ONCE(p->responses[i]);
-		st->bytes_sent += READ_ONCE(p->bytes_sent);
-		st->conns_accepted += READ_ONCE(p->accepted);
-		st->conns_closed += READ_ONCE(p->closed);
-		st->conns_refused += READ_ONCE(p->refused);
-		st->conns_timed_out += READ_ONCE(p->timed_out);
+			st->responses[i] += v[1 + i];
+		st->bytes_sent += v[6];
+		st->conns_accepted += v[7];
+		st->conns_closed += v[8];
+		st->conns_refused += v[9];
+		st->conns_timed_out += v[10];
 	}
 	st->conns_open = st->conns_accepted - st->conns_closed;
 	khttpd_store_usage(&st->entries, &st->content_bytes);
 	st->running = khttpd_server_running();
+}
+
+void khttpd_stats_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(&khttpd_pcpu_stats, cpu)->syncp);
 }

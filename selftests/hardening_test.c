@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What an outside review of the server found, each as a test that failed
- * before its fix: timeouts that did not follow a lowered setting, and
- * limits read while they were being changed.
+ * before its fix: a START that served before it was ready, a connection
+ * that failed to be created and kept its place under max_conns, timeouts
+ * that did not follow a lowered setting, and limits read while they were
+ * being changed.
  */
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -37,6 +41,161 @@ FIXTURE_TEARDOWN(hard)
 		EXPECT_EQ(0, khttpd_unload());
 	EXPECT_EQ(0, khttpd_kmsg_check(self->kmsg, bad, sizeof(bad)))
 		TH_LOG("kernel log: %s", bad);
+}
+
+/* One request on a fresh connection: its status, or -errno. */
+static int get_status(unsigned short port)
+{
+	static struct khttpd_client c;
+	struct khttpd_resp r;
+	int ret;
+
+	ret = khttpd_client_open(&c, port);
+	if (!ret)
+		ret = khttpd_roundtrip(&c, GET_ROOT, &r);
+	khttpd_client_close(&c);
+	return ret ? ret : r.status;
+}
+
+/*
+ * START joins the listeners to the port before the built-in page is
+ * stored; a request that got in then was answered 404.  A client hammers
+ * the port while the server starts and stops: every answer must be 200.
+ */
+TEST_F_TIMEOUT(hard, start_serves_only_when_ready, 300)
+{
+	struct counts { int ok, notfound, other; } *n;
+	pid_t pid;
+	int i;
+
+	n = mmap(NULL, sizeof(*n), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, n);
+	memset(n, 0, sizeof(*n));
+	ASSERT_EQ(0, khttpd_load("port=8080 enabled=0"));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		double end = khttpd_now() + 120;
+
+		while (khttpd_now() < end) {
+			int st = get_status(KHTTPD_PORT);
+
+			if (st == 200)
+				__atomic_add_fetch(&n->ok, 1, __ATOMIC_RELAXED);
+			else if (st == 404)
+				__atomic_add_fetch(&n->notfound, 1,
+						   __ATOMIC_RELAXED);
+			else if (st > 0)
+				__atomic_add_fetch(&n->other, 1,
+						   __ATOMIC_RELAXED);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 40; i++) {
+		EXPECT_EQ(0, khttpd_sysfs_write("enabled", "1"));
+		usleep(20000);
+		EXPECT_EQ(0, khttpd_sysfs_write("enabled", "0"));
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	TH_LOG("200: %d, 404: %d, other: %d", n->ok, n->notfound, n->other);
+	EXPECT_EQ(0, n->notfound);
+	EXPECT_EQ(0, n->other);
+	EXPECT_LT(0, n->ok);	/* the client did get in */
+	munmap(n, sizeof(*n));
+}
+
+/* debugfs failslab, limited to allocations made from one function. */
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+
+static int failslab_set(const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAILSLAB "%s", knob);
+	return khttpd_sysfs_write(path, val);
+}
+
+/* [start, end) of module function @fn, from /proc/kallsyms. */
+static bool kallsyms_range(const char *fn, unsigned long long *start,
+			   unsigned long long *end)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	unsigned long long a, best = ~0ULL;
+	char type, name[256], line[512];
+
+	*start = 0;
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &a, &type, name) == 3 &&
+		    !strcmp(name, fn))
+			*start = a;
+	rewind(f);
+	while (*start && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx", &a) == 1 && a > *start && a < best)
+			best = a;
+	fclose(f);
+	*end = best;
+	return *start && best != ~0ULL;
+}
+
+static void failslab_off(void)
+{
+	failslab_set("probability", "0");
+	failslab_set("times", "0");
+	failslab_set("require-start", "0");
+	failslab_set("require-end", "0");
+}
+
+/*
+ * A connection admitted under max_conns whose structure then cannot be
+ * allocated used to keep its place for good: after max_conns such
+ * failures every connection got 503.  Fail that allocation (failslab,
+ * filtered to khttpd_conn_create) twice as often as max_conns, then check
+ * that max_conns connections are still served.
+ */
+TEST_F_TIMEOUT(hard, failed_connection_gives_its_place_back, 120)
+{
+	unsigned long long start, end, v;
+	char buf[32];
+	int i;
+
+	ASSERT_EQ(0, khttpd_load("port=8080 max_conns=3"));
+	if (access(FAILSLAB, F_OK))
+		mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(FAILSLAB "require-start", F_OK))
+		SKIP(return, "no failslab with a stack filter in this kernel");
+	ASSERT_TRUE(kallsyms_range("khttpd_conn_create", &start, &end));
+
+	ASSERT_EQ(0, failslab_set("verbose", "0"));
+	ASSERT_EQ(0, failslab_set("task-filter", "N"));
+	ASSERT_EQ(0, failslab_set("cache-filter", "N"));
+	ASSERT_EQ(0, failslab_set("ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, failslab_set("stacktrace-depth", "32"));
+	snprintf(buf, sizeof(buf), "%llu", start);
+	ASSERT_EQ(0, failslab_set("require-start", buf));
+	snprintf(buf, sizeof(buf), "%llu", end);
+	ASSERT_EQ(0, failslab_set("require-end", buf));
+	ASSERT_EQ(0, failslab_set("space", "0"));
+	ASSERT_EQ(0, failslab_set("interval", "1"));
+	ASSERT_EQ(0, failslab_set("times", "-1"));
+	ASSERT_EQ(0, failslab_set("probability", "100"));
+	for (i = 0; i < 6; i++)
+		EXPECT_EQ(503, get_status(KHTTPD_PORT));
+	failslab_off();
+	ASSERT_EQ(0, khttpd_sysfs_read("stats/conns_refused", &v));
+	EXPECT_EQ(6, v);
+
+	/* all three places are free: three held connections are served */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, khttpd_client_open(&self->c[i], KHTTPD_PORT));
+		ASSERT_EQ(0, khttpd_roundtrip(&self->c[i], GET_ROOT, &self->r));
+		EXPECT_EQ(200, self->r.status);
+	}
+	ASSERT_EQ(0, khttpd_sysfs_read("stats/conns_open", &v));
+	EXPECT_EQ(3, v);
 }
 
 /*
