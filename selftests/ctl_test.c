@@ -73,6 +73,26 @@ static struct khttpd_stats stats(struct __test_metadata *_metadata,
 	return s;
 }
 
+/*
+ * Entries are freed after an RCU grace period and a workqueue hop, which
+ * a debug kernel can take well over 100 ms for: wait (up to 10 s) until
+ * stored content uses at most @bytes, and return what it uses.
+ */
+static __u64 content_settles(struct __test_metadata *_metadata,
+			     struct khttpd_ctl *c, __u64 bytes)
+{
+	__u64 now = 0;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		now = stats(_metadata, c).content_bytes;
+		if (now <= bytes)
+			break;
+		usleep(10 * 1000);
+	}
+	return now;
+}
+
 /* GET @path on a fresh connection; the response in self->r. */
 static int get(FIXTURE_DATA(ctl) *self, const char *path)
 {
@@ -663,7 +683,8 @@ TEST_F(ctl, memory_cap_enforced)
 	EXPECT_EQ(200, self->r.status);
 	EXPECT_EQ(len, self->r.content_length);
 	ASSERT_EQ(0, khttpd_del(&self->c, "/part0"));
-	usleep(100 * 1000);	/* the memory returns after an RCU grace period */
+	/* the memory returns after a grace period */
+	content_settles(_metadata, &self->c, s.content_bytes - len);
 	EXPECT_EQ(0, khttpd_put(&self->c, "/part9", "text/plain", body, len, NULL, 0));
 	free(body);
 }
@@ -681,8 +702,7 @@ TEST_F(ctl, rmmod_with_content_frees_everything)
 	ASSERT_EQ(0, get(self, "/c7"));
 	EXPECT_EQ(200, self->r.status);
 	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_STOP, NULL, 0));
-	usleep(100 * 1000);
-	EXPECT_EQ(0, stats(_metadata, &self->c).content_bytes);
+	EXPECT_EQ(0, content_settles(_metadata, &self->c, 0));
 	EXPECT_EQ(0, stats(_metadata, &self->c).conns_open);
 	for (i = 0; i < 50; i++) {
 		snprintf(path, sizeof(path), "/c%d", i);
@@ -839,7 +859,7 @@ TEST_F_TIMEOUT(ctl, huge_puts_fail_cleanly, 120)
 	/* a body the guest can hold, from a pointer that faults midway */
 	EXPECT_EQ(-EFAULT, khttpd_put(&self->c, "/big", "text/plain", small,
 				      16 << 20, NULL, 0));
-	usleep(200 * 1000);	/* entries are freed after a grace period */
+	content_settles(_metadata, &self->c, s0.content_bytes);
 	s = stats(_metadata, &self->c);
 	EXPECT_EQ(s0.entries, s.entries);
 	EXPECT_EQ(s0.content_bytes, s.content_bytes);
