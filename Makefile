@@ -48,7 +48,7 @@ all: module userspace selftests unittests fuzzers
 
 # Userspace programs are static: the guest has busybox and little else.
 USERSPACE := $(BUILD)/userspace/khttpctl $(BUILD)/userspace/uring-httpd
-CTL_SRC := userspace/ctl.c userspace/ctl.h uapi/linux/khttpd.h
+CTL_SRC := userspace/ctl_client.c userspace/ctl_client.h uapi/linux/khttpd.h
 SITE_SRC := userspace/site.c userspace/site.h
 
 userspace: $(USERSPACE)
@@ -62,7 +62,7 @@ $(BUILD)/userspace/uring-httpd: userspace/uring-httpd.c $(ENGINE_SRC) \
 $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -o $@ $< \
-		userspace/ctl.c userspace/site.c -luring
+		userspace/ctl_client.c userspace/site.c -luring
 
 deps:
 	@scripts/deps.sh
@@ -87,13 +87,16 @@ $(BUILD)/ksrc/.stamp: | deps
 
 selftests: $(SELFTESTS)
 
-# Guest binaries are static: the guest has busybox and little else.
-$(BUILD)/selftests/%: selftests/%.c selftests/khttpd_util.h selftests/khttpd_ctl_util.h $(CTL_SRC) \
+# Guest binaries are static: the guest has busybox and little else.  The
+# helpers are linked into each (not *_test.c: they are no tests).
+SELFTEST_LIB := selftests/khttpd_util.c selftests/khttpd_ctl_util.c
+SELFTEST_HDR := selftests/khttpd_util.h selftests/khttpd_ctl_util.h
+$(BUILD)/selftests/%: selftests/%.c $(SELFTEST_LIB) $(SELFTEST_HDR) $(CTL_SRC) \
 		$(BUILD)/ksrc/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(WARN) -D_GNU_SOURCE -static -I$(KSELFTEST) \
-		-Iselftests -Iuapi -Iuserspace -o $@ $< userspace/ctl.c \
-		-luring -lpthread
+		-Iselftests -Iuapi -Iuserspace -o $@ $< $(SELFTEST_LIB) \
+		userspace/ctl_client.c -luring -lpthread
 
 $(BUILD)/selftests/%.sh: selftests/%.sh
 	@mkdir -p $(@D)

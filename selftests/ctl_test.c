@@ -751,7 +751,7 @@ TEST_F_TIMEOUT(ctl, every_setting_bounded_everywhere, 300)
 	unsigned int i, j;
 
 	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &c0, sizeof(c0)));
-	for (i = 0; i < ARRAY_SIZE(khttpd_settings); i++) {
+	for (i = 0; i < khttpd_n_settings; i++) {
 		const struct khttpd_setting *s = &khttpd_settings[i];
 		__u64 fmax = s->size == 2 ? 0xffff : s->size == 4 ? 0xffffffffULL : ~0ULL;
 		__u64 bad[4] = { s->max + 1, fmax, ~0ULL, s->min - 1 };

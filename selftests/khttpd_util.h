@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by khttpd's guest selftests: loading the module, talking
- * HTTP over real sockets, and watching the kernel log for splats.
+ * HTTP over real sockets, and watching the kernel log for splats.  The
+ * code is in khttpd_util.c, linked into every selftest binary.
  */
 #ifndef _KHTTPD_UTIL_H
 #define _KHTTPD_UTIL_H
 
+/* The tests use these too and have always had them from here. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -30,293 +32,52 @@
 #define KHTTPD_PORT		8080
 #define KHTTPD_IO_TIMEOUT_MS	10000	/* TCG guests are slow; hangs fail */
 
-static inline const char *khttpd_module_path(void)
-{
-	const char *p = getenv("KHTTPD_MODULE");
+/* CLOCK_MONOTONIC in seconds. */
+double khttpd_now(void);
 
-	return p ? p : "/khttpd/khttpd.ko";
-}
-
-static inline double khttpd_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* insmod with @params; returns 0 or -errno. */
-static inline int khttpd_load(const char *params)
-{
-	int fd = open(khttpd_module_path(), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	/*
-	 * A test killed by its timeout skips its teardown and leaves the
-	 * module loaded (and fails for it): do not fail every test after it.
-	 */
-	if (access("/sys/module/khttpd", F_OK) == 0) {
-		printf("# khttpd was left loaded: unloading it first\n");
-		syscall(SYS_delete_module, "khttpd", O_NONBLOCK);
-	}
-	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
-	ret = ret ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static inline int khttpd_unload(void)
-{
-	return syscall(SYS_delete_module, "khttpd", O_NONBLOCK) ? -errno : 0;
-}
-
-static inline bool khttpd_loaded(void)
-{
-	return access("/sys/module/khttpd", F_OK) == 0;
-}
+/*
+ * insmod $KHTTPD_MODULE (default /khttpd/khttpd.ko) with @params, first
+ * unloading a khttpd left loaded; returns 0 or -errno.
+ */
+int khttpd_load(const char *params);
+/* rmmod khttpd; 0 or -errno. */
+int khttpd_unload(void);
+/* True if the module is loaded. */
+bool khttpd_loaded(void);
 
 /*
  * The servers under test, behind one interface so that one HTTP test suite
- * runs against each (a FIXTURE_VARIANT per server).  @params is a
- * space-separated list of key=value settings named as the module's
- * parameters; uring-httpd gets them as --key-with-dashes=value.
+ * runs against each (a FIXTURE_VARIANT per server): @server is "khttpd" or
+ * "uring-httpd".  @params is a space-separated list of key=value settings
+ * named as the module's parameters; uring-httpd gets them as
+ * --key-with-dashes=value.  Both listen on KHTTPD_PORT.
+ * Start: 0 once it listens, or -errno (-ETIMEDOUT: uring-httpd never said
+ * it listens; -ENOSYS: no such server).
+ * Stop: 0, or -errno (-EIO: uring-httpd did not exit cleanly on SIGTERM;
+ * -ESRCH: it was not started).
  */
-static pid_t khttpd_uring_pid;
-
-static inline int khttpd_uring_start(const char *params)
-{
-	char buf[512], *argv[40], *save, *tok, log[4096];
-	char opts[40][128];
-	int argc = 0, i, pfd[2];
-	pid_t pid;
-
-	argv[argc++] = "/khttpd/bin/uring-httpd";
-	snprintf(opts[0], sizeof(opts[0]), "--port=%d", KHTTPD_PORT);
-	argv[argc++] = opts[0];
-	snprintf(buf, sizeof(buf), "%s", params ? params : "");
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 38;
-	     tok = strtok_r(NULL, " ", &save)) {
-		snprintf(opts[argc], sizeof(opts[argc]), "--%s", tok);
-		for (i = 2; opts[argc][i] && opts[argc][i] != '='; i++)
-			if (opts[argc][i] == '_')
-				opts[argc][i] = '-';
-		argv[argc] = opts[argc];
-		argc++;
-	}
-	argv[argc] = NULL;
-	if (pipe(pfd))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		close(pfd[0]);
-		dup2(pfd[1], 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	/* it says "N threads, port P: ..." once every thread listens */
-	for (i = 0; i < (int)sizeof(log) - 1; ) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 10000) != 1)
-			break;
-		n = read(pfd[0], log + i, sizeof(log) - 1 - i);
-		if (n <= 0)
-			break;
-		i += n;
-		log[i] = '\0';
-		if (strstr(log, " threads, port ")) {
-			close(pfd[0]);
-			khttpd_uring_pid = pid;
-			return 0;
-		}
-	}
-	close(pfd[0]);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	return -ETIMEDOUT;
-}
-
-/* SIGTERM; 0 if it exits cleanly, -EIO if not. */
-static inline int khttpd_uring_stop(void)
-{
-	int status;
-
-	if (khttpd_uring_pid <= 0)
-		return -ESRCH;
-	kill(khttpd_uring_pid, SIGTERM);
-	if (waitpid(khttpd_uring_pid, &status, 0) != khttpd_uring_pid)
-		return -errno;
-	khttpd_uring_pid = 0;
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
-}
-
-static inline int khttpd_server_start(const char *server, const char *params)
-{
-	char p[512];
-
-	if (!strcmp(server, "khttpd")) {
-		snprintf(p, sizeof(p), "port=%d %s", KHTTPD_PORT,
-			 params ? params : "");
-		return khttpd_load(p);
-	}
-	if (!strcmp(server, "uring-httpd"))
-		return khttpd_uring_start(params);
-	return -ENOSYS;
-}
-
-static inline int khttpd_server_stop(const char *server)
-{
-	if (!strcmp(server, "khttpd"))
-		return khttpd_unload();
-	if (!strcmp(server, "uring-httpd"))
-		return khttpd_uring_stop();
-	return -ENOSYS;
-}
+int khttpd_server_start(const char *server, const char *params);
+int khttpd_server_stop(const char *server);
 
 /*
  * Kernel log watch.  khttpd_kmsg_mark() writes a marker line and remembers
- * where the log ends; khttpd_kmsg_check() reads everything logged since and
+ * where the log ends: returns an fd for khttpd_kmsg_check(), or -1.
+ * khttpd_kmsg_check() reads everything logged since, closes @fd and
  * returns the number of lines that look like a kernel splat, copying the
- * first into @bad.
+ * first into @bad (if not NULL).
  */
-static inline int khttpd_kmsg_mark(const char *what)
-{
-	int fd = open("/dev/kmsg", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	char line[256];
+int khttpd_kmsg_mark(const char *what);
+int khttpd_kmsg_check(int fd, char *bad, size_t badlen);
 
-	if (fd < 0)
-		return -1;
-	lseek(fd, 0, SEEK_END);
-	/* <6>: info level, so the marker stays off a quiet console */
-	snprintf(line, sizeof(line), "<6>khttpd-selftest: begin %s\n", what);
-	/* The marker is for humans reading the log: ignore failure. */
-	(void)!write(fd, line, strlen(line));
-	return fd;
-}
-
-static inline int khttpd_kmsg_check(int fd, char *bad, size_t badlen)
-{
-	static const char *const splats[] = {
-		"WARNING:", "BUG:", "Oops", "general protection fault",
-		"rcu_sched detected stall", "rcu_preempt detected stall",
-		"detected stalls on CPU", "possible circular locking",
-		"possible recursive locking", "inconsistent lock state",
-		"suspicious RCU usage", "unreferenced object",
-		"Kernel panic", "UBSAN:", "KASAN:", "kernel BUG",
-		"scheduling while atomic", "sleeping function called",
-		"khttpd: leak",	/* the module's own accounting, on unload */
-	};
-	char rec[8192];
-	int found = 0;
-
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-		unsigned int i;
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: keep going */
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
-		for (i = 0; i < sizeof(splats) / sizeof(splats[0]); i++) {
-			if (!strstr(rec, splats[i]))
-				continue;
-			if (!found++ && bad)
-				snprintf(bad, badlen, "%.400s", rec);
-			break;
-		}
-	}
-	close(fd);
-	return found;
-}
-
-static inline void khttpd_set_timeouts(int fd, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static inline int khttpd_connect_finish(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	socklen_t len = sizeof(int);
-	int n, err;
-
-	do {
-		n = poll(&p, 1, KHTTPD_IO_TIMEOUT_MS);
-	} while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n ? -errno : -ETIMEDOUT;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
-		return -errno;
-	return -err;
-}
-
-/* A blocking TCP connection to 127.0.0.1:@port, or -errno. */
-static inline int khttpd_connect(unsigned short port)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	int one = 1;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	khttpd_set_timeouts(fd, KHTTPD_IO_TIMEOUT_MS);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		int err = -errno;
-
-		/*
-		 * With a send timeout set, a signal (io_uring's task work
-		 * counts) interrupts connect() with EINTR while the handshake
-		 * goes on: wait for it as for a nonblocking connect.
-		 */
-		if (err == -EINTR)
-			err = khttpd_connect_finish(fd);
-		if (err) {
-			close(fd);
-			return err;
-		}
-	}
-	return fd;
-}
-
-static inline int khttpd_send_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static inline int khttpd_send_str(int fd, const char *s)
-{
-	return khttpd_send_all(fd, s, strlen(s));
-}
+/*
+ * A blocking TCP connection to 127.0.0.1:@port (TCP_NODELAY, send and
+ * receive timeouts of KHTTPD_IO_TIMEOUT_MS), or -errno.
+ */
+int khttpd_connect(unsigned short port);
+/* Send all of @buf (retrying on EINTR); 0 or -errno. */
+int khttpd_send_all(int fd, const void *buf, size_t len);
+/* khttpd_send_all() of the string @s. */
+int khttpd_send_str(int fd, const char *s);
 
 struct khttpd_resp {
 	int status;
@@ -337,215 +98,46 @@ struct khttpd_client {
 	char buf[131072];
 };
 
-static inline int khttpd_client_open(struct khttpd_client *c,
-				     unsigned short port)
-{
-	c->len = 0;
-	c->fd = khttpd_connect(port);
-	return c->fd < 0 ? c->fd : 0;
-}
-
-static inline void khttpd_client_close(struct khttpd_client *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
+/* Connect @c to @port with an empty buffer; 0 or -errno. */
+int khttpd_client_open(struct khttpd_client *c, unsigned short port);
+/* Close @c's socket (if open); @c->fd becomes -1. */
+void khttpd_client_close(struct khttpd_client *c);
 /* Read more into the buffer: >0 bytes, 0 on EOF, -errno on error. */
-static inline ssize_t khttpd_client_fill(struct khttpd_client *c)
-{
-	ssize_t n;
+ssize_t khttpd_client_fill(struct khttpd_client *c);
 
-	if (c->len == sizeof(c->buf))
-		return -ENOBUFS;
-	do {
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	c->len += n;
-	return n;
-}
-
-static inline const char *khttpd_header(const struct khttpd_resp *r,
-					const char *name, char *val,
-					size_t vlen)
-{
-	size_t nlen = strlen(name);
-	const char *p = strstr(r->headers, "\r\n");
-
-	while (p && p[2] != '\r' && p[2] != '\0') {
-		const char *line = p + 2, *e = strstr(line, "\r\n");
-
-		if (!e)
-			break;
-		if (!strncasecmp(line, name, nlen) && line[nlen] == ':') {
-			const char *v = line + nlen + 1;
-			size_t n;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			n = e - v;
-			if (n >= vlen)
-				n = vlen - 1;
-			memcpy(val, v, n);
-			val[n] = '\0';
-			return val;
-		}
-		p = e;
-	}
-	return NULL;
-}
+/*
+ * The value of header @name (case-insensitive) in @r, copied into @val
+ * (truncated to @vlen - 1 bytes): @val, or NULL if absent.
+ */
+const char *khttpd_header(const struct khttpd_resp *r, const char *name,
+			  char *val, size_t vlen);
 
 /*
  * Read one response.  @head: the request was HEAD (no body follows).
  * Returns 0, or -errno / -EPROTO on a malformed response, -ENODATA on EOF
- * before any byte.
+ * before any byte, -E2BIG if it does not fit @r.
  */
-static inline int khttpd_read_response(struct khttpd_client *c,
-				       struct khttpd_resp *r, bool head)
-{
-	char val[256];
-	char *end;
-	size_t hlen;
-	ssize_t n;
-
-	memset(r, 0, offsetof(struct khttpd_resp, body));
-	r->body_len = 0;
-	r->body[0] = '\0';
-	r->content_length = -1;
-	for (;;) {
-		end = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
-		if (end)
-			break;
-		n = khttpd_client_fill(c);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return c->len ? -EPROTO : -ENODATA;
-	}
-	hlen = end + 4 - c->buf;
-	if (hlen >= sizeof(r->headers))
-		return -E2BIG;
-	memcpy(r->headers, c->buf, hlen);
-	r->headers[hlen] = '\0';
-	if (sscanf(r->headers, "HTTP/1.%*d %d ", &r->status) != 1)
-		return -EPROTO;
-	if (khttpd_header(r, "Content-Length", val, sizeof(val)))
-		r->content_length = strtol(val, NULL, 10);
-	if (khttpd_header(r, "Connection", val, sizeof(val)))
-		r->conn_close = !strcasecmp(val, "close");
-
-	memmove(c->buf, c->buf + hlen, c->len - hlen);
-	c->len -= hlen;
-	if (head || r->status == 304 || r->content_length <= 0)
-		return 0;
-	if ((size_t)r->content_length >= sizeof(r->body))
-		return -E2BIG;
-	while (c->len < (size_t)r->content_length) {
-		n = khttpd_client_fill(c);
-		if (n <= 0)
-			return n ? n : -EPROTO;
-	}
-	r->body_len = r->content_length;
-	memcpy(r->body, c->buf, r->body_len);
-	r->body[r->body_len] = '\0';
-	memmove(c->buf, c->buf + r->body_len, c->len - r->body_len);
-	c->len -= r->body_len;
-	return 0;
-}
+int khttpd_read_response(struct khttpd_client *c, struct khttpd_resp *r,
+			 bool head);
 
 /* True if the peer closes (EOF or reset) within @ms with nothing sent. */
-static inline bool khttpd_client_sees_close(struct khttpd_client *c, int ms)
-{
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
-	char b;
-
-	if (c->len)
-		return false;
-	if (poll(&p, 1, ms) != 1)
-		return false;
-	return recv(c->fd, &b, 1, MSG_DONTWAIT) <= 0;
-}
+bool khttpd_client_sees_close(struct khttpd_client *c, int ms);
 
 /*
  * The TCP state (as in /proc/net/tcp: 1 established, 6 time-wait...) of
  * the server's end of the connection whose client end is @fd, or 0 if the
- * server has no such socket any more.
+ * server has no such socket any more; -1 on error.
  */
-static inline int khttpd_server_side_state(int fd)
-{
-	struct sockaddr_in me;
-	socklen_t len = sizeof(me);
-	unsigned int lport, rport, st;
-	char line[512];
-	int state = 0;
-	FILE *f;
+int khttpd_server_side_state(int fd);
 
-	if (getsockname(fd, (struct sockaddr *)&me, &len))
-		return -1;
-	f = fopen("/proc/net/tcp", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*d: %*x:%x %*x:%x %x", &lport, &rport,
-			   &st) != 3)
-			continue;
-		if (lport == KHTTPD_PORT && rport == ntohs(me.sin_port))
-			state = st;
-	}
-	fclose(f);
-	return state;
-}
-
-/* Send @req and read one response; 0 or -errno. */
-static inline int khttpd_roundtrip(struct khttpd_client *c, const char *req,
-				   struct khttpd_resp *r)
-{
-	int ret = khttpd_send_str(c->fd, req);
-
-	if (ret)
-		return ret;
-	return khttpd_read_response(c, r, !strncmp(req, "HEAD ", 5));
-}
+/* Send @req and read one response (HEAD if @req is); 0 or -errno. */
+int khttpd_roundtrip(struct khttpd_client *c, const char *req,
+		     struct khttpd_resp *r);
 
 /* A file of /sys/kernel/khttpd, as a number; 0 or -errno. */
-static inline int khttpd_sysfs_read(const char *name, unsigned long long *v)
-{
-	char path[256], buf[64];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/sys/kernel/khttpd/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	*v = strtoull(buf, NULL, 10);
-	return 0;
-}
+int khttpd_sysfs_read(const char *name, unsigned long long *v);
 
 /* Write @val to a file of /sys/kernel/khttpd (or a path); 0 or -errno. */
-static inline int khttpd_sysfs_write(const char *name, const char *val)
-{
-	char path[256];
-	int fd, ret = 0;
-
-	if (name[0] == '/')
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "/sys/kernel/khttpd/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+int khttpd_sysfs_write(const char *name, const char *val);
 
 #endif /* _KHTTPD_UTIL_H */

@@ -2,9 +2,9 @@
 /*
  * khttpctl: control khttpd through /dev/khttpd.
  *
- * One wrapper per command around khttpd_ctl_cmd() (ctl.c), which sends it
- * as an io_uring uring_cmd, or as an ioctl with --ioctl or where io_uring
- * is unavailable.  "load" keeps many PUTs in flight per submit.
+ * One wrapper per command around khttpd_ctl_cmd() (ctl_client.c), which
+ * sends it as an io_uring uring_cmd, or as an ioctl with --ioctl or where
+ * io_uring is unavailable.  "load" keeps many PUTs in flight per submit.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "ctl_client.h"
 #include "site.h"
 
 static struct khttpd_ctl ctl;
@@ -553,59 +553,13 @@ static int cmd_stats(int argc, char **argv)
 
 /* ---- config ------------------------------------------------------------- */
 
-/* Every setting, with its range from the UAPI (KHTTPD_CFG_*). */
-#define CFG(name, NAME) { #name, offsetof(struct khttpd_config, name), \
-			  sizeof(((struct khttpd_config *)0)->name), \
-			  KHTTPD_CFG_##NAME##_MIN, KHTTPD_CFG_##NAME##_MAX }
-static const struct {
-	const char *name;
-	size_t off;
-	size_t size;
-	uint64_t min, max;
-} cfg_keys[] = {
-	CFG(port, PORT),
-	CFG(header_timeout_ms, HEADER_TIMEOUT_MS),
-	CFG(keepalive_timeout_ms, KEEPALIVE_TIMEOUT_MS),
-	CFG(send_timeout_ms, SEND_TIMEOUT_MS),
-	CFG(max_conns, MAX_CONNS),
-	CFG(max_request_line, MAX_REQUEST_LINE),
-	CFG(max_header_bytes, MAX_HEADER_BYTES),
-	CFG(max_header_fields, MAX_HEADER_FIELDS),
-	CFG(max_body, MAX_BODY),
-	CFG(zerocopy, ZEROCOPY),
-	CFG(mem_cap, MEM_CAP),
-};
-#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
-
-static uint64_t cfg_get(const struct khttpd_config *c, size_t k)
-{
-	const void *p = (const char *)c + cfg_keys[k].off;
-
-	switch (cfg_keys[k].size) {
-	case 2: return *(const __u16 *)p;
-	case 4: return *(const __u32 *)p;
-	default: return *(const __u64 *)p;
-	}
-}
-
-static void cfg_set(struct khttpd_config *c, size_t k, uint64_t v)
-{
-	void *p = (char *)c + cfg_keys[k].off;
-
-	switch (cfg_keys[k].size) {
-	case 2: *(__u16 *)p = v; break;
-	case 4: *(__u32 *)p = v; break;
-	default: *(__u64 *)p = v; break;
-	}
-}
-
 static size_t cfg_find(const char *name, size_t len)
 {
 	size_t k;
 
-	for (k = 0; k < NKEYS; k++)
-		if (strlen(cfg_keys[k].name) == len &&
-		    !strncmp(cfg_keys[k].name, name, len))
+	for (k = 0; k < khttpd_n_settings; k++)
+		if (strlen(khttpd_settings[k].name) == len &&
+		    !strncmp(khttpd_settings[k].name, name, len))
 			return k;
 	usage_error("unknown setting '%.*s'", (int)len, name);
 	return 0;
@@ -614,7 +568,8 @@ static size_t cfg_find(const char *name, size_t len)
 static int cmd_config(int argc, char **argv)
 {
 	struct khttpd_config c = { .size = sizeof(c) };
-	bool show[NKEYS] = { false }, any_show = false, any_set = false;
+	uint64_t show = 0;	/* bit k: setting k asked for */
+	bool any_show = false, any_set = false;
 	size_t k;
 	int i, err;
 
@@ -630,18 +585,19 @@ static int cmd_config(int argc, char **argv)
 
 			errno = 0;
 			if (!isdigit((unsigned char)eq[1]))
-				usage_error("bad value for %s", cfg_keys[k].name);
+				usage_error("bad value for %s", khttpd_settings[k].name);
 			unsigned long long v = strtoull(eq + 1, &end, 10);
 
-			if (errno || *end || v < cfg_keys[k].min ||
-			    v > cfg_keys[k].max)
+			if (errno || *end || v < khttpd_settings[k].min ||
+			    v > khttpd_settings[k].max)
 				usage_error("%s must be %" PRIu64 "..%" PRIu64,
-					    cfg_keys[k].name, cfg_keys[k].min,
-					    cfg_keys[k].max);
-			cfg_set(&c, k, v);
+					    khttpd_settings[k].name, khttpd_settings[k].min,
+					    khttpd_settings[k].max);
+			khttpd_cfg_put(&c, &khttpd_settings[k], v);
 			any_set = true;
 		} else {
-			show[k] = any_show = true;
+			show |= 1ULL << k;
+			any_show = true;
 		}
 	}
 	if (any_set) {
@@ -658,15 +614,15 @@ static int cmd_config(int argc, char **argv)
 		return 0;
 	if (json)
 		printf("{");
-	for (k = 0, i = 0; k < NKEYS; k++) {
-		if (any_show && !show[k])
+	for (k = 0, i = 0; k < khttpd_n_settings; k++) {
+		if (any_show && !(show >> k & 1))
 			continue;
 		if (json)
 			printf("%s\"%s\":%" PRIu64, i++ ? "," : "",
-			       cfg_keys[k].name, cfg_get(&c, k));
+			       khttpd_settings[k].name, khttpd_cfg_get(&c, &khttpd_settings[k]));
 		else
-			printf("%-22s %" PRIu64 "\n", cfg_keys[k].name,
-			       cfg_get(&c, k));
+			printf("%-22s %" PRIu64 "\n", khttpd_settings[k].name,
+			       khttpd_cfg_get(&c, &khttpd_settings[k]));
 	}
 	if (json)
 		printf("}\n");

@@ -3,7 +3,7 @@
 #
 # Guest side of `make check`: run every selftest binary, stream its TAP
 # output, and end with one summary line.  Each binary checks the kernel log
-# around each of its tests itself (khttpd_util.h); this runner adds a check
+# around each of its tests itself (khttpd_util.c); this runner adds a check
 # around the whole binary, so a splat that lands between tests still fails.
 set -o pipefail 2>/dev/null || true
 

@@ -5,11 +5,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "ctl_client.h"
 
 int khttpd_ctl_open(struct khttpd_ctl *c, const char *dev, bool use_ioctl)
 {
@@ -93,4 +94,49 @@ int khttpd_ctl_cmd(struct khttpd_ctl *c, unsigned int op, void *arg,
 	if (!ret)
 		ret = khttpd_ctl_reap(c, &tag, &res);
 	return ret ? ret : res;
+}
+
+#define CFG(name, NAME) { #name, offsetof(struct khttpd_config, name), \
+			  sizeof(((struct khttpd_config *)0)->name), \
+			  KHTTPD_CFG_##NAME##_MIN, KHTTPD_CFG_##NAME##_MAX }
+const struct khttpd_setting khttpd_settings[] = {
+	CFG(port, PORT),
+	CFG(header_timeout_ms, HEADER_TIMEOUT_MS),
+	CFG(keepalive_timeout_ms, KEEPALIVE_TIMEOUT_MS),
+	CFG(send_timeout_ms, SEND_TIMEOUT_MS),
+	CFG(max_conns, MAX_CONNS),
+	CFG(max_request_line, MAX_REQUEST_LINE),
+	CFG(max_header_bytes, MAX_HEADER_BYTES),
+	CFG(max_header_fields, MAX_HEADER_FIELDS),
+	CFG(max_body, MAX_BODY),
+	CFG(zerocopy, ZEROCOPY),
+	CFG(mem_cap, MEM_CAP),
+};
+#undef CFG
+const size_t khttpd_n_settings =
+	sizeof(khttpd_settings) / sizeof(khttpd_settings[0]);
+
+uint64_t khttpd_cfg_get(const struct khttpd_config *c,
+			const struct khttpd_setting *s)
+{
+	const void *p = (const char *)c + s->off;
+
+	if (s->size == 2)
+		return *(const __u16 *)p;
+	if (s->size == 4)
+		return *(const __u32 *)p;
+	return *(const __u64 *)p;
+}
+
+void khttpd_cfg_put(struct khttpd_config *c, const struct khttpd_setting *s,
+		    __u64 v)
+{
+	void *p = (char *)c + s->off;
+
+	if (s->size == 2)
+		*(__u16 *)p = v;
+	else if (s->size == 4)
+		*(__u32 *)p = v;
+	else
+		*(__u64 *)p = v;
 }

@@ -3,8 +3,8 @@
  * Talking to /dev/khttpd from userspace: the same commands over io_uring
  * uring_cmd (the default) or ioctl.  Shared by khttpctl and the selftests.
  */
-#ifndef _KHTTPD_CTL_H
-#define _KHTTPD_CTL_H
+#ifndef _KHTTPD_CTL_CLIENT_H
+#define _KHTTPD_CTL_CLIENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,4 +44,23 @@ int khttpd_ctl_queue(struct khttpd_ctl *c, unsigned int op, void *arg,
 		     uint32_t len, uint64_t tag);
 int khttpd_ctl_reap(struct khttpd_ctl *c, uint64_t *tag, int *res);
 
-#endif /* _KHTTPD_CTL_H */
+/*
+ * Every setting of struct khttpd_config with its range (the UAPI's
+ * KHTTPD_CFG_*), khttpd_n_settings of them, and their values in a struct.
+ */
+struct khttpd_setting {
+	const char *name;
+	size_t off, size;
+	__u64 min, max;
+};
+
+extern const struct khttpd_setting khttpd_settings[];
+extern const size_t khttpd_n_settings;
+
+uint64_t khttpd_cfg_get(const struct khttpd_config *c,
+			const struct khttpd_setting *s);
+/* (@v truncated to the field, as a careless caller might) */
+void khttpd_cfg_put(struct khttpd_config *c, const struct khttpd_setting *s,
+		    __u64 v);
+
+#endif /* _KHTTPD_CTL_CLIENT_H */
