@@ -27,8 +27,8 @@ TEST_CFLAGS := -O0 -g
 KSELFTEST := $(BUILD)/ksrc/tools/testing/selftests
 CHECKPATCH := $(BUILD)/ksrc/scripts/checkpatch.pl
 
-ENGINE_SRC := kmod/http.c kmod/http_resp.c
-ENGINE_HDR := kmod/http.h kmod/http_shim.h
+ENGINE_SRC := engine/http.c engine/http_resp.c
+ENGINE_HDR := engine/http.h engine/http_shim.h
 
 SELFTESTS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,\
 		$(wildcard selftests/*_test.c)) \
@@ -53,11 +53,13 @@ SITE_SRC := userspace/site.c userspace/site.h
 
 userspace: $(USERSPACE)
 
-$(BUILD)/userspace/uring-httpd: userspace/uring-httpd.c $(ENGINE_SRC) \
+URING_SRC := $(wildcard userspace/uring-httpd/*.c)
+URING_HDR := $(wildcard userspace/uring-httpd/*.h)
+$(BUILD)/userspace/uring-httpd: $(URING_SRC) $(URING_HDR) $(ENGINE_SRC) \
 		$(ENGINE_HDR) $(SITE_SRC) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -Ikmod -o $@ $< \
-		$(ENGINE_SRC) userspace/site.c -luring -lpthread
+	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -Iengine -o $@ \
+		$(URING_SRC) $(ENGINE_SRC) userspace/site.c -luring -lpthread
 
 $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
 	@mkdir -p $(@D)
@@ -67,11 +69,11 @@ $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
 deps:
 	@scripts/deps.sh
 
-# The module is built in the source tree (Kbuild's M=), then copied to
-# $(BUILD)/kmod where the guest image picks it up.
+# The module is built in kmod/ (Kbuild's M=; the engine's objects land in
+# engine/), then copied to $(BUILD)/kmod where the guest image picks it up.
 module: deps
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
-	@install -D -m 644 khttpd.ko $(BUILD)/kmod/khttpd.ko
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+	@install -D -m 644 kmod/khttpd.ko $(BUILD)/kmod/khttpd.ko
 
 # kselftest_harness.h and checkpatch.pl come from the kernel source package
 # of our target, extracted at build time (never committed).
@@ -107,7 +109,7 @@ unittests: $(UNITTESTS)
 $(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(WARN) -fsanitize=address,undefined \
-		-fno-sanitize-recover=all -I$(KSELFTEST) -Ikmod \
+		-fno-sanitize-recover=all -I$(KSELFTEST) -Iengine -Iuapi \
 		-o $@ $< $(ENGINE_SRC)
 
 fuzzers: $(FUZZERS)
@@ -116,7 +118,7 @@ fuzzers: $(FUZZERS)
 $(BUILD)/fuzz/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) | deps
 	@mkdir -p $(@D)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Ikmod -o $@ $< $(ENGINE_SRC)
+		-fno-sanitize-recover=all -Iengine -o $@ $< $(ENGINE_SRC)
 
 FUZZ_SECONDS ?= 60
 fuzz: fuzzers
@@ -134,7 +136,8 @@ check-debug: all
 
 checkpatch: $(BUILD)/ksrc/.stamp
 	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \
-		kmod/*.c kmod/*.h $(wildcard uapi/linux/*.h) bench/*.c
+		kmod/*.c kmod/*.h engine/*.c engine/*.h \
+		$(wildcard uapi/linux/*.h) bench/*.c
 
 run: all
 	scripts/vm --smp 2 -- /khttpd/scripts/demo.sh
@@ -167,5 +170,5 @@ shell: all
 	scripts/vm --smp 2 -i -- /khttpd/scripts/shell.sh
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	rm -rf $(BUILD)

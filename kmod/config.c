@@ -18,7 +18,8 @@
 #include <linux/string.h>
 
 #include "config.h"
-#include "khttpd.h"
+#include "conn.h"
+#include "server.h"
 
 DEFINE_MUTEX(khttpd_ctl_lock);
 

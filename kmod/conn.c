@@ -30,7 +30,58 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
-#include "khttpd.h"
+#include "config.h"
+#include "conn.h"
+#include "server.h"
+#include "stats.h"
+#include "store.h"
+#include "timers.h"
+
+#define KHTTPD_TX_SLOTS		32
+
+/* A range of bytes to send: of a stored entry, or of the conn's arena. */
+struct khttpd_tx {
+	struct khttpd_entry *entry;	/* reference held, or NULL */
+	struct page *page;		/* arena page (reference held) */
+	u64 off;
+	u64 len;
+};
+
+struct khttpd_conn {
+	struct khttpd_worker *worker;
+	struct socket *sock;
+	struct list_head node;		/* in worker->conns */
+	struct llist_node ready_node;	/* in worker->ready while QUEUED */
+	unsigned long flags;		/* KHTTPD_CONN_* bits */
+	refcount_t ref;			/* one for the owner, one if queued */
+
+	/* the socket's callbacks before we installed ours */
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+
+	struct khttpd_timeout timeout;	/* in the worker's lists */
+
+	bool served;		/* a request was answered */
+	bool closing;		/* answer queued, then close */
+	bool lingering;		/* write side shut, discarding until EOF */
+	bool peer_closed;	/* read side saw EOF */
+
+	/* responses waiting to be sent, oldest first (a ring) */
+	struct khttpd_tx tx[KHTTPD_TX_SLOTS];
+	unsigned int tx_head, tx_count;
+
+	/* per-response bytes (status line, Date...) are written here */
+	struct page *arena;
+	unsigned int arena_off;
+
+	/* bytes received and not yet consumed, when any are left over */
+	struct khttpd_parser parser;
+	char *rx;
+	unsigned int rx_len, rx_cap;
+};
+
+#define KHTTPD_CONN_QUEUED	0	/* on worker->ready */
 
 /* Steps (a send and a receive) per wakeup before others get a turn. */
 #define KHTTPD_CONN_BUDGET	16
@@ -57,7 +108,7 @@ void khttpd_conn_unadmit(void)
 	atomic_dec(&khttpd_conn_count);
 }
 
-void khttpd_conn_queue(struct khttpd_conn *c)
+static void khttpd_conn_queue(struct khttpd_conn *c)
 {
 	struct khttpd_worker *w = c->worker;
 
@@ -115,24 +166,22 @@ static void khttpd_conn_state_change(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
-struct khttpd_conn *khttpd_conn_create(struct khttpd_worker *w,
-				       struct socket *sock)
+bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct khttpd_conn *c;
 
 	c = kmem_cache_zalloc(khttpd_conn_cache, GFP_KERNEL);
 	if (!c)
-		return NULL;
+		return false;
 	c->worker = w;
 	c->sock = sock;
 	refcount_set(&c->ref, 1);
 	khttpd_stat_inc(accepted);
 	list_add(&c->node, &w->conns);
 	w->nr_conns++;
-	INIT_LIST_HEAD(&c->tnode);
-	c->tclass = KHTTPD_T_NONE;
-	khttpd_worker_set_timer(w, c, KHTTPD_T_HEADER, true);
+	khttpd_timeout_init(&c->timeout);
+	khttpd_timeout_set(w, &c->timeout, KHTTPD_T_HEADER, true);
 
 	/* Responses go out whole; never hold a small one back. */
 	tcp_sock_set_nodelay(sk);
@@ -149,10 +198,10 @@ struct khttpd_conn *khttpd_conn_create(struct khttpd_worker *w,
 
 	/* The request may have arrived before the callbacks were in place. */
 	khttpd_conn_queue(c);
-	return c;
+	return true;
 }
 
-void khttpd_conn_put(struct khttpd_conn *c)
+static void khttpd_conn_put(struct khttpd_conn *c)
 {
 	if (!refcount_dec_and_test(&c->ref))
 		return;
@@ -173,7 +222,7 @@ static void khttpd_tx_release(struct khttpd_tx *t)
  * Close the connection: @abort resets it (SO_LINGER 0), for a client that
  * stopped reading, whose unsent data would otherwise linger in the kernel.
  */
-void khttpd_conn_close(struct khttpd_conn *c, bool abort)
+static void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 {
 	struct sock *sk = c->sock->sk;
 
@@ -199,7 +248,7 @@ void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 	c->arena = NULL;
 	kfree(c->rx);
 	c->rx = NULL;
-	list_del_init(&c->tnode);
+	khttpd_timeout_del(&c->timeout);
 	list_del(&c->node);
 	c->worker->nr_conns--;
 	atomic_dec(&khttpd_conn_count);
@@ -267,26 +316,14 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 	if (!parse_status && (req->method == KHTTPD_METHOD_GET ||
 			      req->method == KHTTPD_METHOD_HEAD))
 		e = khttpd_store_get(req->path, req->path_len);
-	khttpd_http_answer(req, parse_status, e ? &e->res : NULL, &a);
+	khttpd_http_answer(req, parse_status,
+			   e ? khttpd_entry_resource(e) : NULL, &a);
 	if (a.error) {
 		if (e)
 			khttpd_entry_put(e);
 		e = khttpd_store_error(a.status);
 	}
-	switch (a.part) {
-	case KHTTPD_PART_NM:
-		off = 0;
-		len = e->nm_len;
-		break;
-	case KHTTPD_PART_HEADERS:
-		off = e->nm_len;
-		len = e->fields_len;
-		break;
-	default:
-		off = e->nm_len;
-		len = e->fields_len + e->body_len;
-		break;
-	}
+	khttpd_http_part_range(khttpd_entry_layout(e), a.part, &off, &len);
 
 	copy = len <= KHTTPD_COPY_MAX;
 	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0));
@@ -323,6 +360,30 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 	return true;
 }
 
+/* khttpd_http_consume()'s callbacks, and what they need. */
+struct khttpd_consume {
+	struct khttpd_conn *c;
+	bool *answered;
+};
+
+static bool khttpd_conn_more(void *ctx)
+{
+	const struct khttpd_conn *c = ((struct khttpd_consume *)ctx)->c;
+
+	return !c->closing && c->tx_count + 2 <= KHTTPD_TX_SLOTS;
+}
+
+static bool khttpd_conn_answer_cb(void *ctx, const struct khttpd_request *req,
+				  int status)
+{
+	struct khttpd_consume *k = ctx;
+
+	if (!khttpd_conn_answer(k->c, req, status))
+		return false;
+	*k->answered = true;
+	return true;
+}
+
 /*
  * Answer the whole requests at the start of @buf, in order, while there is
  * room to queue answers.  Returns the bytes consumed, or -ENOMEM.
@@ -330,25 +391,12 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 static long khttpd_conn_consume(struct khttpd_conn *c, char *buf, size_t len,
 				bool *answered)
 {
-	const struct khttpd_limits *lim = &c->worker->limits;
-	struct khttpd_request req;
-	size_t done = 0, used;
-	int ret;
+	struct khttpd_consume k = { .c = c, .answered = answered };
+	long n;
 
-	while (done < len && !c->closing &&
-	       c->tx_count + 2 <= KHTTPD_TX_SLOTS) {
-		ret = khttpd_http_parse(&c->parser, buf + done, len - done,
-					lim, &req, &used);
-		done += used;
-		if (ret == KHTTPD_PARSE_MORE)
-			break;
-		if (!khttpd_conn_answer(c, &req, ret < 0 ? -ret : 0))
-			return -ENOMEM;
-		*answered = true;
-		if (ret < 0)
-			return len;	/* nothing after a refusal counts */
-	}
-	return done;
+	n = khttpd_http_consume(&c->parser, buf, len, &c->worker->limits,
+				khttpd_conn_more, khttpd_conn_answer_cb, &k);
+	return n < 0 ? -ENOMEM : n;
 }
 
 /* Keep @len unconsumed bytes of the scratch buffer for the next receive. */
@@ -490,7 +538,7 @@ static bool khttpd_conn_finish(struct khttpd_conn *c)
 		return true;
 	kernel_sock_shutdown(c->sock, SHUT_WR);
 	c->lingering = true;
-	khttpd_worker_set_timer(c->worker, c, KHTTPD_T_IDLE, true);
+	khttpd_timeout_set(c->worker, &c->timeout, KHTTPD_T_IDLE, true);
 	return false;
 }
 
@@ -506,12 +554,12 @@ static void khttpd_conn_rearm(struct khttpd_conn *c, bool answered)
 		 * A request is arriving (or the first one is awaited): its
 		 * clock started with it and is not reset by more bytes.
 		 */
-		khttpd_worker_set_timer(w, c, KHTTPD_T_HEADER, answered);
+		khttpd_timeout_set(w, &c->timeout, KHTTPD_T_HEADER, answered);
 	else
-		khttpd_worker_set_timer(w, c, KHTTPD_T_IDLE, true);
+		khttpd_timeout_set(w, &c->timeout, KHTTPD_T_IDLE, true);
 }
 
-void khttpd_conn_process(struct khttpd_conn *c)
+static void khttpd_conn_process(struct khttpd_conn *c)
 {
 	bool answered = false, sent = false;
 	int budget = KHTTPD_CONN_BUDGET;
@@ -524,8 +572,8 @@ void khttpd_conn_process(struct khttpd_conn *c)
 	while (budget-- > 0) {
 		ret = khttpd_conn_flush(c, &sent);
 		if (ret == -EAGAIN) {
-			khttpd_worker_set_timer(c->worker, c, KHTTPD_T_SEND,
-						sent);
+			khttpd_timeout_set(c->worker, &c->timeout,
+					   KHTTPD_T_SEND, sent);
 			return;
 		}
 		if (ret)
@@ -588,10 +636,14 @@ void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock)
 	struct kvec v = { .iov_base = w->scratch };
 	size_t n;
 
+	u64 off, len;
+
 	n = khttpd_http_head(w->scratch, KHTTPD_HEAD_MAX, 503, 11, false,
 			     khttpd_worker_date(w));
-	khttpd_entry_copy(e, 0, w->scratch + n, e->fields_len + e->body_len);
-	v.iov_len = n + e->fields_len + e->body_len;
+	khttpd_http_part_range(khttpd_entry_layout(e), KHTTPD_PART_FULL, &off,
+			       &len);
+	khttpd_entry_copy(e, off, w->scratch + n, len);
+	v.iov_len = n + len;
 	khttpd_entry_put(e);
 	khttpd_stat_inc(refused);
 	khttpd_stat_inc(responses[4]);
@@ -604,6 +656,47 @@ void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock)
 			break;
 	}
 	sock_release(sock);
+}
+
+/* The connections whose socket woke them, in the order they woke up. */
+void khttpd_conn_run_ready(struct khttpd_worker *w)
+{
+	struct llist_node *list = llist_del_all(&w->ready);
+	struct khttpd_conn *c, *tmp;
+
+	/* llist is LIFO */
+	list = llist_reverse_order(list);
+	llist_for_each_entry_safe(c, tmp, list, ready_node) {
+		/*
+		 * Clear QUEUED before looking at the socket: an event after
+		 * this point queues the connection again rather than being
+		 * lost.
+		 */
+		clear_bit(KHTTPD_CONN_QUEUED, &c->flags);
+		/* pairs with test_and_set_bit() in khttpd_conn_queue() */
+		smp_mb__after_atomic();
+		khttpd_conn_process(c);
+		khttpd_conn_put(c);
+	}
+}
+
+void khttpd_conn_expire(struct khttpd_timeout *t, bool abort)
+{
+	khttpd_stat_inc(timed_out);
+	khttpd_conn_close(container_of(t, struct khttpd_conn, timeout), abort);
+}
+
+void khttpd_conn_close_all(struct khttpd_worker *w)
+{
+	struct khttpd_conn *c, *tmp;
+	struct llist_node *list;
+
+	list_for_each_entry_safe(c, tmp, &w->conns, node)
+		khttpd_conn_close(c, false);
+	/* Connections that were queued hold a reference each. */
+	list = llist_del_all(&w->ready);
+	llist_for_each_entry_safe(c, tmp, list, ready_node)
+		khttpd_conn_put(c);
 }
 
 int khttpd_conn_init(void)

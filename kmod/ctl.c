@@ -15,7 +15,11 @@
 #include <linux/uaccess.h>
 #include <linux/khttpd.h>
 
-#include "khttpd.h"
+#include "config.h"
+#include "ctl.h"
+#include "server.h"
+#include "stats.h"
+#include "store.h"
 
 /* Command numbers without the size bits: the struct's size field rules. */
 #define KHTTPD_CMD_KEY(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))

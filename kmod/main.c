@@ -9,7 +9,12 @@
 #include <linux/moduleparam.h>
 #include <linux/khttpd.h>
 
-#include "khttpd.h"
+#include "config.h"
+#include "conn.h"
+#include "ctl.h"
+#include "server.h"
+#include "stats.h"
+#include "store.h"
 
 static bool enabled = true;
 module_param(enabled, bool, 0444);

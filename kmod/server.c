@@ -21,7 +21,11 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
-#include "khttpd.h"
+#include "config.h"
+#include "conn.h"
+#include "server.h"
+#include "store.h"
+#include "timers.h"
 
 /* New connections taken per wakeup before the thread looks at the rest. */
 #define KHTTPD_ACCEPT_BUDGET	64
@@ -35,7 +39,7 @@ static struct khttpd_worker **khttpd_workers;	/* indexed by CPU */
  * may have been accepted and its sk_user_data be a connection.  A child's
  * data is read once it is accepted, so there is nothing to do for it.
  */
-void khttpd_listen_data_ready(struct sock *sk)
+static void khttpd_listen_data_ready(struct sock *sk)
 {
 	struct khttpd_listener *l;
 
@@ -175,27 +179,6 @@ static void khttpd_worker_accept(struct khttpd_worker *w)
 	set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
 }
 
-static void khttpd_worker_run_ready(struct khttpd_worker *w)
-{
-	struct llist_node *list = llist_del_all(&w->ready);
-	struct khttpd_conn *c, *tmp;
-
-	/* llist is LIFO; serve connections in the order they woke up. */
-	list = llist_reverse_order(list);
-	llist_for_each_entry_safe(c, tmp, list, ready_node) {
-		/*
-		 * Clear QUEUED before looking at the socket: an event after
-		 * this point queues the connection again rather than being
-		 * lost.
-		 */
-		clear_bit(KHTTPD_CONN_QUEUED, &c->flags);
-		/* pairs with test_and_set_bit() in khttpd_conn_queue() */
-		smp_mb__after_atomic();
-		khttpd_conn_process(c);
-		khttpd_conn_put(c);
-	}
-}
-
 const char *khttpd_worker_date(struct khttpd_worker *w)
 {
 	time64_t now = ktime_get_real_seconds();
@@ -207,17 +190,10 @@ const char *khttpd_worker_date(struct khttpd_worker *w)
 	return w->date;
 }
 
-/*
- * Take the settings in effect if they changed since our snapshot.  A
- * timeout that changed moves every deadline of its list by the difference:
- * a connection idle since T closes at T plus the timeout now in force, and
- * a list stays in deadline order however the timeouts go up and down.
- */
+/* Take the settings in effect if they changed since our snapshot. */
 static void khttpd_worker_sync_config(struct khttpd_worker *w)
 {
-	unsigned long next = 0, tmo[KHTTPD_T_CLASSES];
-	bool pending = false;
-	int class;
+	unsigned long tmo[KHTTPD_T_CLASSES];
 
 	if (khttpd_config_gen() == w->cfg_gen)
 		return;
@@ -226,84 +202,7 @@ static void khttpd_worker_sync_config(struct khttpd_worker *w)
 	tmo[KHTTPD_T_HEADER] = msecs_to_jiffies(w->cfg.header_timeout_ms);
 	tmo[KHTTPD_T_IDLE] = msecs_to_jiffies(w->cfg.keepalive_timeout_ms);
 	tmo[KHTTPD_T_SEND] = msecs_to_jiffies(w->cfg.send_timeout_ms);
-
-	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
-		unsigned long delta = tmo[class] - w->timeout[class];
-		struct khttpd_conn *c;
-
-		w->timeout[class] = tmo[class];
-		if (list_empty(&w->timeouts[class]))
-			continue;
-		if (delta) {
-			unsigned int n = 0;
-
-			/* only this thread changes the list: yield at will */
-			list_for_each_entry(c, &w->timeouts[class], tnode) {
-				c->deadline += delta;	/* modulo: either way */
-				if (!(++n % 4096))
-					cond_resched();
-			}
-		}
-		c = list_first_entry(&w->timeouts[class], struct khttpd_conn,
-				     tnode);
-		if (!pending || time_before(c->deadline, next))
-			next = c->deadline;
-		pending = true;
-	}
-	if (pending)
-		mod_timer(&w->timer, next);
-}
-
-/*
- * Give @c the deadline of @class: now plus that class's timeout, unless it
- * is in that class already and @restart is false (a request's header clock
- * runs from its first byte, however slowly the rest trickles in).
- */
-void khttpd_worker_set_timer(struct khttpd_worker *w, struct khttpd_conn *c,
-			     enum khttpd_timer_class class, bool restart)
-{
-	if (c->tclass == class && !restart)
-		return;
-	c->tclass = class;
-	c->deadline = jiffies + w->timeout[class];
-	list_move_tail(&c->tnode, &w->timeouts[class]);
-	/* Deadlines only grow within a list: touch the timer rarely. */
-	if (!timer_pending(&w->timer) ||
-	    time_before(c->deadline, w->timer.expires))
-		mod_timer(&w->timer, c->deadline);
-}
-
-static void khttpd_worker_timer_fn(struct timer_list *t)
-{
-	struct khttpd_worker *w = from_timer(w, t, timer);
-
-	set_bit(KHTTPD_WORKER_TIMER, &w->flags);
-	wake_up_process(w->task);
-}
-
-/* Close every connection past its deadline; rearm for the next one. */
-static void khttpd_worker_expire(struct khttpd_worker *w)
-{
-	unsigned long now = jiffies, next = 0;
-	struct khttpd_conn *c, *tmp;
-	bool pending = false;
-	int class;
-
-	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
-		list_for_each_entry_safe(c, tmp, &w->timeouts[class], tnode) {
-			if (time_before(now, c->deadline)) {
-				if (!pending || time_before(c->deadline, next))
-					next = c->deadline;
-				pending = true;
-				break;
-			}
-			/* a client that stopped reading gets a reset */
-			khttpd_stat_inc(timed_out);
-			khttpd_conn_close(c, class == KHTTPD_T_SEND);
-		}
-	}
-	if (pending)
-		mod_timer(&w->timer, next);
+	khttpd_timers_set_timeouts(w, tmo);
 }
 
 static bool khttpd_worker_idle(struct khttpd_worker *w)
@@ -325,9 +224,9 @@ static int khttpd_worker_fn(void *data)
 			khttpd_worker_sync_config(w);
 		if (test_and_clear_bit(KHTTPD_WORKER_ACCEPT, &w->flags))
 			khttpd_worker_accept(w);
-		khttpd_worker_run_ready(w);
+		khttpd_conn_run_ready(w);
 		if (test_and_clear_bit(KHTTPD_WORKER_TIMER, &w->flags))
-			khttpd_worker_expire(w);
+			khttpd_timers_expire(w);
 		cond_resched();
 	}
 	return 0;
@@ -336,16 +235,8 @@ static int khttpd_worker_fn(void *data)
 /* Tear down a worker whose thread has stopped (or never ran). */
 static void khttpd_worker_free(struct khttpd_worker *w)
 {
-	struct khttpd_conn *c, *tmp;
-	struct llist_node *list;
-
-	timer_shutdown_sync(&w->timer);
-	list_for_each_entry_safe(c, tmp, &w->conns, node)
-		khttpd_conn_close(c, false);
-	/* Connections that were queued hold a reference each. */
-	list = llist_del_all(&w->ready);
-	llist_for_each_entry_safe(c, tmp, list, ready_node)
-		khttpd_conn_put(c);
+	khttpd_timers_shutdown(w);
+	khttpd_conn_close_all(w);
 	WARN_ON_ONCE(w->nr_conns);
 	put_task_struct(w->task);
 	kvfree(w->scratch);
@@ -356,7 +247,6 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 {
 	struct khttpd_worker *w;
 	struct task_struct *task;
-	int i;
 
 	w = kzalloc_node(sizeof(*w), GFP_KERNEL, cpu_to_node(cpu));
 	if (!w)
@@ -364,9 +254,7 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 	w->cpu = cpu;
 	init_llist_head(&w->ready);
 	INIT_LIST_HEAD(&w->conns);
-	for (i = 0; i < KHTTPD_T_CLASSES; i++)
-		INIT_LIST_HEAD(&w->timeouts[i]);
-	timer_setup(&w->timer, khttpd_worker_timer_fn, 0);
+	khttpd_timers_init(w);
 	w->cfg_gen = khttpd_config_gen() - 1;	/* take the first snapshot */
 	khttpd_worker_sync_config(w);
 	w->scratch = kvmalloc_node(KHTTPD_SCRATCH_SIZE, GFP_KERNEL,

@@ -9,7 +9,9 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/khttpd.h>
 
-#include "khttpd.h"
+#include "server.h"
+#include "stats.h"
+#include "store.h"
 
 DEFINE_PER_CPU(struct khttpd_pcpu_stats, khttpd_pcpu_stats);
 

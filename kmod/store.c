@@ -22,7 +22,35 @@
 #include <linux/workqueue.h>
 #include <linux/khttpd.h>
 
-#include "khttpd.h"
+#include "config.h"
+#include "store.h"
+
+/*
+ * A stored response: [304 fields][200 fields][body] in pages (see
+ * enum khttpd_part), immutable once published.  Page-backed so that it
+ * can be handed to TCP by reference (MSG_SPLICE_PAGES): the skbs then hold
+ * their own page references, and replacing or deleting the entry while it
+ * is in flight is safe.
+ */
+struct khttpd_entry {
+	struct hlist_node node;		/* in the store's hash, under RCU */
+	struct rcu_work rwork;		/* frees it, after a grace period */
+	refcount_t ref;
+	u32 hash;
+	char *path;
+	u32 path_len;
+	struct khttpd_resource res;	/* validators, for the engine */
+	char etag[KHTTPD_ETAG_LEN];
+	struct khttpd_layout layout;	/* its three parts */
+	int status;			/* 200, or the error it answers */
+	u64 charge;			/* bytes counted against mem_cap */
+	u64 size;			/* of the three parts */
+	unsigned int nr_pages;		/* allocated so far */
+	struct page *pages[];
+};
+
+/* The largest entry: a body of KHTTPD_BODY_MAX and its header fields. */
+#define KHTTPD_ENTRY_MAX	(KHTTPD_BODY_MAX + PAGE_SIZE)
 
 #define KHTTPD_STORE_BITS	12
 
@@ -33,10 +61,7 @@ static struct workqueue_struct *khttpd_store_wq;	/* frees entries */
 static atomic64_t khttpd_store_bytes = ATOMIC64_INIT(0);
 
 /* Error responses, prebuilt like any entry but not reachable by path. */
-static const int khttpd_error_status[] = {
-	400, 404, 405, 408, 413, 414, 431, 500, 501, 503, 505,
-};
-static struct khttpd_entry *khttpd_errors[ARRAY_SIZE(khttpd_error_status)];
+static struct khttpd_entry *khttpd_errors[KHTTPD_N_ERRORS];
 
 /* Pages released (and allocated) per step, between two cond_resched(). */
 #define KHTTPD_PAGE_BATCH	512
@@ -293,9 +318,9 @@ static struct khttpd_entry *khttpd_entry_build(struct khttpd_content *c,
 	memcpy(e->etag, etag, sizeof(etag));
 	e->res = res;
 	e->res.etag = e->etag;
-	e->nm_len = nm;
-	e->fields_len = fields;
-	e->body_len = c->body_len;
+	e->layout.nm_len = nm;
+	e->layout.fields_len = fields;
+	e->layout.body_len = c->body_len;
 	e->path = c->path;
 	e->path_len = c->path_len;
 	e->hash = jhash(c->path, c->path_len, 0);
@@ -371,19 +396,23 @@ again:
 	return e;
 }
 
-/* The prebuilt error response for @status, with a reference. */
+/* The prebuilt error response for @status (500's if none), with a reference. */
 struct khttpd_entry *khttpd_store_error(int status)
 {
-	unsigned int i;
+	struct khttpd_entry *e = khttpd_errors[khttpd_http_error_index(status)];
 
-	for (i = 0; i < ARRAY_SIZE(khttpd_error_status); i++) {
-		if (khttpd_error_status[i] == status) {
-			refcount_inc(&khttpd_errors[i]->ref);
-			return khttpd_errors[i];
-		}
-	}
-	/* Only reachable through a bug: answer 500 (which is in the table). */
-	return khttpd_store_error(500);
+	refcount_inc(&e->ref);
+	return e;
+}
+
+const struct khttpd_resource *khttpd_entry_resource(const struct khttpd_entry *e)
+{
+	return &e->res;
+}
+
+const struct khttpd_layout *khttpd_entry_layout(const struct khttpd_entry *e)
+{
+	return &e->layout;
 }
 
 /* Put the built-in page at "/", unless something is there already. */
@@ -549,7 +578,7 @@ int khttpd_store_list(struct khttpd_list *l)
 			memset(r, 0, len);
 			r->rec_len = len;
 			r->path_len = e->path_len;
-			r->body_len = e->body_len;
+			r->body_len = e->layout.body_len;
 			r->mtime = e->res.mtime;
 			memcpy(r->path, e->path, e->path_len);
 			used += len;
@@ -607,12 +636,12 @@ int khttpd_store_init(void)
 		destroy_workqueue(khttpd_store_wq);
 		return -ENOMEM;
 	}
-	for (i = 0; i < ARRAY_SIZE(khttpd_error_status); i++) {
+	for (i = 0; i < KHTTPD_N_ERRORS; i++) {
 		struct khttpd_entry *e;
 		size_t fields, len;
 
 		len = khttpd_http_error_response(buf, PAGE_SIZE,
-						 khttpd_error_status[i],
+						 khttpd_http_error_status[i],
 						 &fields);
 		e = khttpd_entry_alloc(len, false);
 		if (IS_ERR(e)) {
@@ -620,9 +649,9 @@ int khttpd_store_init(void)
 			khttpd_store_exit();
 			return PTR_ERR(e);
 		}
-		e->status = khttpd_error_status[i];
-		e->fields_len = fields;
-		e->body_len = len - fields;
+		e->status = khttpd_http_error_status[i];
+		e->layout.fields_len = fields;
+		e->layout.body_len = len - fields;
 		khttpd_entry_write(e, 0, buf, len);
 		khttpd_errors[i] = e;
 	}

@@ -11,32 +11,35 @@
 #include <linux/sysfs.h>
 #include <linux/khttpd.h>
 
-#include "khttpd.h"
+#include "config.h"
+#include "ctl.h"
+#include "server.h"
+#include "stats.h"
 
 static struct kobject *khttpd_kobj;
 
-struct khttpd_knob {
+struct khttpd_config_attr {
 	struct kobj_attribute attr;
 	const struct khttpd_param *param;
 };
 
-static ssize_t khttpd_knob_show(struct kobject *kobj,
+static ssize_t khttpd_config_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	const struct khttpd_knob *k = container_of(attr, struct khttpd_knob,
-						   attr);
+	const struct khttpd_config_attr *k =
+		container_of(attr, struct khttpd_config_attr, attr);
 	struct khttpd_config c;
 
 	khttpd_config_read(&c);
 	return sysfs_emit(buf, "%llu\n", khttpd_param_get(k->param, &c));
 }
 
-static ssize_t khttpd_knob_store(struct kobject *kobj,
+static ssize_t khttpd_config_store(struct kobject *kobj,
 				 struct kobj_attribute *attr, const char *buf,
 				 size_t count)
 {
-	const struct khttpd_knob *k = container_of(attr, struct khttpd_knob,
-						   attr);
+	const struct khttpd_config_attr *k =
+		container_of(attr, struct khttpd_config_attr, attr);
 	struct khttpd_config c;
 	int err;
 	u64 v;
@@ -53,24 +56,24 @@ static ssize_t khttpd_knob_store(struct kobject *kobj,
 }
 
 /* One file per row of the settings table. */
-#define KNOB(f, F)							\
-	static struct khttpd_knob khttpd_knob_##f = {			\
-		.attr = __ATTR(f, 0644, khttpd_knob_show,		\
-			       khttpd_knob_store),			\
+#define CONFIG_ATTR(f, F)							\
+	static struct khttpd_config_attr khttpd_config_attr_##f = {			\
+		.attr = __ATTR(f, 0644, khttpd_config_show,		\
+			       khttpd_config_store),			\
 		.param = &khttpd_params[KHTTPD_P_##F],			\
 	}
 
-KNOB(port, PORT);
-KNOB(header_timeout_ms, HEADER_TIMEOUT_MS);
-KNOB(keepalive_timeout_ms, KEEPALIVE_TIMEOUT_MS);
-KNOB(send_timeout_ms, SEND_TIMEOUT_MS);
-KNOB(max_conns, MAX_CONNS);
-KNOB(max_request_line, MAX_REQUEST_LINE);
-KNOB(max_header_bytes, MAX_HEADER_BYTES);
-KNOB(max_header_fields, MAX_HEADER_FIELDS);
-KNOB(max_body, MAX_BODY);
-KNOB(zerocopy, ZEROCOPY);
-KNOB(mem_cap, MEM_CAP);
+CONFIG_ATTR(port, PORT);
+CONFIG_ATTR(header_timeout_ms, HEADER_TIMEOUT_MS);
+CONFIG_ATTR(keepalive_timeout_ms, KEEPALIVE_TIMEOUT_MS);
+CONFIG_ATTR(send_timeout_ms, SEND_TIMEOUT_MS);
+CONFIG_ATTR(max_conns, MAX_CONNS);
+CONFIG_ATTR(max_request_line, MAX_REQUEST_LINE);
+CONFIG_ATTR(max_header_bytes, MAX_HEADER_BYTES);
+CONFIG_ATTR(max_header_fields, MAX_HEADER_FIELDS);
+CONFIG_ATTR(max_body, MAX_BODY);
+CONFIG_ATTR(zerocopy, ZEROCOPY);
+CONFIG_ATTR(mem_cap, MEM_CAP);
 
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -99,24 +102,24 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute khttpd_enabled_attr = __ATTR_RW(enabled);
 
-static struct attribute *khttpd_knob_attrs[] = {
+static struct attribute *khttpd_config_attrs[] = {
 	&khttpd_enabled_attr.attr,
-	&khttpd_knob_port.attr.attr,
-	&khttpd_knob_header_timeout_ms.attr.attr,
-	&khttpd_knob_keepalive_timeout_ms.attr.attr,
-	&khttpd_knob_send_timeout_ms.attr.attr,
-	&khttpd_knob_max_conns.attr.attr,
-	&khttpd_knob_max_request_line.attr.attr,
-	&khttpd_knob_max_header_bytes.attr.attr,
-	&khttpd_knob_max_header_fields.attr.attr,
-	&khttpd_knob_max_body.attr.attr,
-	&khttpd_knob_zerocopy.attr.attr,
-	&khttpd_knob_mem_cap.attr.attr,
+	&khttpd_config_attr_port.attr.attr,
+	&khttpd_config_attr_header_timeout_ms.attr.attr,
+	&khttpd_config_attr_keepalive_timeout_ms.attr.attr,
+	&khttpd_config_attr_send_timeout_ms.attr.attr,
+	&khttpd_config_attr_max_conns.attr.attr,
+	&khttpd_config_attr_max_request_line.attr.attr,
+	&khttpd_config_attr_max_header_bytes.attr.attr,
+	&khttpd_config_attr_max_header_fields.attr.attr,
+	&khttpd_config_attr_max_body.attr.attr,
+	&khttpd_config_attr_zerocopy.attr.attr,
+	&khttpd_config_attr_mem_cap.attr.attr,
 	NULL,
 };
 
-static const struct attribute_group khttpd_knob_group = {
-	.attrs = khttpd_knob_attrs,
+static const struct attribute_group khttpd_config_group = {
+	.attrs = khttpd_config_attrs,
 };
 
 struct khttpd_stat_attr {
@@ -180,7 +183,7 @@ static const struct attribute_group khttpd_stat_group = {
 };
 
 static const struct attribute_group *khttpd_groups[] = {
-	&khttpd_knob_group,
+	&khttpd_config_group,
 	&khttpd_stat_group,
 	NULL,
 };

@@ -18,15 +18,15 @@ kdir=$(scripts/debug-kernel.sh) || { echo "not ok - building the debug kernel"; 
 # that the tree's own objects (for the Debian kernel) are left alone.
 mod=$BUILD/debug-module
 mkdir -p "$mod"
-cp -a Kbuild kmod uapi "$mod"/
-rm -f "$mod"/kmod/*.o "$mod"/kmod/.*.cmd
+cp -a kmod engine uapi "$mod"/
+rm -f "$mod"/kmod/*.o "$mod"/kmod/.*.cmd "$mod"/engine/*.o "$mod"/engine/.*.cmd
 echo "== khttpd.ko for the debug kernel"
-make -s -C "$kdir" M="$mod" modules > "$LOG/module.log" 2>&1 ||
+make -s -C "$kdir" M="$mod/kmod" modules > "$LOG/module.log" 2>&1 ||
 	{ cat "$LOG/module.log"; echo "not ok - building khttpd.ko"; exit 1; }
 
 echo "== guest selftests and hostile suites under the debug kernel"
 KHTTPD_VMDIR=$BUILD/vm-debug scripts/vm --smp 2 --mem 2048 --timeout 3000 \
-	--kernel "$kdir/arch/x86/boot/bzImage" --module "$mod/khttpd.ko" \
+	--kernel "$kdir/arch/x86/boot/bzImage" --module "$mod/kmod/khttpd.ko" \
 	-- env KHTTPD_FULL=1 /khttpd/scripts/run-selftests.sh --kmemleak 2>&1 |
 	tee "$LOG/guest.log"
 rc=${PIPESTATUS[0]}

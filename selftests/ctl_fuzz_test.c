@@ -348,7 +348,7 @@ TEST_F_TIMEOUT(fuzz, random_sysfs_writes, 180)
  */
 TEST_F_TIMEOUT(fuzz, extreme_settings_with_extreme_puts, 180)
 {
-	const int n = khttpd_n_settings;
+	const int n = khttpd_n_params;
 	double t0 = khttpd_now();
 	long calls = 0, accepted = 0, puts_ok = 0;
 	struct state before, after;
@@ -361,12 +361,12 @@ TEST_F_TIMEOUT(fuzz, extreme_settings_with_extreme_puts, 180)
 
 		/* one to four settings at an edge, the rest as they are */
 		for (k = 1 + rand_r(&self->seed) % 4; k; k--) {
-			const struct khttpd_setting *s =
-				&khttpd_settings[rand_r(&self->seed) % n];
+			const struct khttpd_param *s =
+				&khttpd_params[rand_r(&self->seed) % n];
 			__u64 v[6] = { s->min, s->max, s->max + 1, 0, ~0ULL,
 				       s->min - 1 };
 
-			khttpd_cfg_put(&c, s, v[rand_r(&self->seed) % 6]);
+			khttpd_param_put(s, &c, v[rand_r(&self->seed) % 6]);
 		}
 		c.size = sizeof(c);
 		ret = khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG, &c, sizeof(c));

@@ -751,8 +751,8 @@ TEST_F_TIMEOUT(ctl, every_setting_bounded_everywhere, 300)
 	unsigned int i, j;
 
 	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_CONFIG, &c0, sizeof(c0)));
-	for (i = 0; i < khttpd_n_settings; i++) {
-		const struct khttpd_setting *s = &khttpd_settings[i];
+	for (i = 0; i < khttpd_n_params; i++) {
+		const struct khttpd_param *s = &khttpd_params[i];
 		__u64 fmax = s->size == 2 ? 0xffff : s->size == 4 ? 0xffffffffULL : ~0ULL;
 		__u64 bad[4] = { s->max + 1, fmax, ~0ULL, s->min - 1 };
 		__u64 good[2] = { s->min, s->max };
@@ -764,7 +764,7 @@ TEST_F_TIMEOUT(ctl, every_setting_bounded_everywhere, 300)
 				continue;	/* no value below 0; port's max is 0xffff */
 			c = c0;
 			c.size = sizeof(c);
-			khttpd_cfg_put(&c, s, bad[j]);
+			khttpd_param_put(s, &c, bad[j]);
 			/* (a value wider than the field cannot be sent here) */
 			if (bad[j] <= fmax)
 				EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c,
@@ -783,7 +783,7 @@ TEST_F_TIMEOUT(ctl, every_setting_bounded_everywhere, 300)
 				c.max_header_bytes = 1;
 			if (!strcmp(s->name, "max_header_bytes"))
 				c.max_request_line = 1;
-			khttpd_cfg_put(&c, s, good[j]);
+			khttpd_param_put(s, &c, good[j]);
 			EXPECT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_SET_CONFIG,
 						    &c, sizeof(c)))
 				TH_LOG("%s = %llu", s->name, (unsigned long long)good[j]);

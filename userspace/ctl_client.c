@@ -99,7 +99,7 @@ int khttpd_ctl_cmd(struct khttpd_ctl *c, unsigned int op, void *arg,
 #define CFG(name, NAME) { #name, offsetof(struct khttpd_config, name), \
 			  sizeof(((struct khttpd_config *)0)->name), \
 			  KHTTPD_CFG_##NAME##_MIN, KHTTPD_CFG_##NAME##_MAX }
-const struct khttpd_setting khttpd_settings[] = {
+const struct khttpd_param khttpd_params[] = {
 	CFG(port, PORT),
 	CFG(header_timeout_ms, HEADER_TIMEOUT_MS),
 	CFG(keepalive_timeout_ms, KEEPALIVE_TIMEOUT_MS),
@@ -113,11 +113,11 @@ const struct khttpd_setting khttpd_settings[] = {
 	CFG(mem_cap, MEM_CAP),
 };
 #undef CFG
-const size_t khttpd_n_settings =
-	sizeof(khttpd_settings) / sizeof(khttpd_settings[0]);
+const size_t khttpd_n_params =
+	sizeof(khttpd_params) / sizeof(khttpd_params[0]);
 
-uint64_t khttpd_cfg_get(const struct khttpd_config *c,
-			const struct khttpd_setting *s)
+uint64_t khttpd_param_get(const struct khttpd_param *s,
+			  const struct khttpd_config *c)
 {
 	const void *p = (const char *)c + s->off;
 
@@ -128,8 +128,8 @@ uint64_t khttpd_cfg_get(const struct khttpd_config *c,
 	return *(const __u64 *)p;
 }
 
-void khttpd_cfg_put(struct khttpd_config *c, const struct khttpd_setting *s,
-		    __u64 v)
+void khttpd_param_put(const struct khttpd_param *s, struct khttpd_config *c,
+		      __u64 v)
 {
 	void *p = (char *)c + s->off;
 

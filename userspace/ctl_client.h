@@ -46,21 +46,21 @@ int khttpd_ctl_reap(struct khttpd_ctl *c, uint64_t *tag, int *res);
 
 /*
  * Every setting of struct khttpd_config with its range (the UAPI's
- * KHTTPD_CFG_*), khttpd_n_settings of them, and their values in a struct.
+ * KHTTPD_CFG_*), khttpd_n_params of them, and their values in a struct.
  */
-struct khttpd_setting {
+struct khttpd_param {
 	const char *name;
 	size_t off, size;
 	__u64 min, max;
 };
 
-extern const struct khttpd_setting khttpd_settings[];
-extern const size_t khttpd_n_settings;
+extern const struct khttpd_param khttpd_params[];
+extern const size_t khttpd_n_params;
 
-uint64_t khttpd_cfg_get(const struct khttpd_config *c,
-			const struct khttpd_setting *s);
+uint64_t khttpd_param_get(const struct khttpd_param *s,
+			  const struct khttpd_config *c);
 /* (@v truncated to the field, as a careless caller might) */
-void khttpd_cfg_put(struct khttpd_config *c, const struct khttpd_setting *s,
-		    __u64 v);
+void khttpd_param_put(const struct khttpd_param *s, struct khttpd_config *c,
+		      __u64 v);
 
 #endif /* _KHTTPD_CTL_CLIENT_H */

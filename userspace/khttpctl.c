@@ -557,9 +557,9 @@ static size_t cfg_find(const char *name, size_t len)
 {
 	size_t k;
 
-	for (k = 0; k < khttpd_n_settings; k++)
-		if (strlen(khttpd_settings[k].name) == len &&
-		    !strncmp(khttpd_settings[k].name, name, len))
+	for (k = 0; k < khttpd_n_params; k++)
+		if (strlen(khttpd_params[k].name) == len &&
+		    !strncmp(khttpd_params[k].name, name, len))
 			return k;
 	usage_error("unknown setting '%.*s'", (int)len, name);
 	return 0;
@@ -585,15 +585,15 @@ static int cmd_config(int argc, char **argv)
 
 			errno = 0;
 			if (!isdigit((unsigned char)eq[1]))
-				usage_error("bad value for %s", khttpd_settings[k].name);
+				usage_error("bad value for %s", khttpd_params[k].name);
 			unsigned long long v = strtoull(eq + 1, &end, 10);
 
-			if (errno || *end || v < khttpd_settings[k].min ||
-			    v > khttpd_settings[k].max)
+			if (errno || *end || v < khttpd_params[k].min ||
+			    v > khttpd_params[k].max)
 				usage_error("%s must be %" PRIu64 "..%" PRIu64,
-					    khttpd_settings[k].name, khttpd_settings[k].min,
-					    khttpd_settings[k].max);
-			khttpd_cfg_put(&c, &khttpd_settings[k], v);
+					    khttpd_params[k].name, khttpd_params[k].min,
+					    khttpd_params[k].max);
+			khttpd_param_put(&khttpd_params[k], &c, v);
 			any_set = true;
 		} else {
 			show |= 1ULL << k;
@@ -614,15 +614,16 @@ static int cmd_config(int argc, char **argv)
 		return 0;
 	if (json)
 		printf("{");
-	for (k = 0, i = 0; k < khttpd_n_settings; k++) {
+	for (k = 0, i = 0; k < khttpd_n_params; k++) {
 		if (any_show && !(show >> k & 1))
 			continue;
 		if (json)
 			printf("%s\"%s\":%" PRIu64, i++ ? "," : "",
-			       khttpd_settings[k].name, khttpd_cfg_get(&c, &khttpd_settings[k]));
+			       khttpd_params[k].name,
+			       khttpd_param_get(&khttpd_params[k], &c));
 		else
-			printf("%-22s %" PRIu64 "\n", khttpd_settings[k].name,
-			       khttpd_cfg_get(&c, &khttpd_settings[k]));
+			printf("%-22s %" PRIu64 "\n", khttpd_params[k].name,
+			       khttpd_param_get(&khttpd_params[k], &c));
 	}
 	if (json)
 		printf("}\n");

@@ -8,12 +8,13 @@
  */
 #include "kselftest_harness.h"
 #include "http.h"
+#include <linux/khttpd.h>	/* the limits' defaults */
 
 static const struct khttpd_limits deflim = {
-	.max_request_line = KHTTPD_DEFAULT_MAX_REQUEST_LINE,
-	.max_header_bytes = KHTTPD_DEFAULT_MAX_HEADER_BYTES,
-	.max_header_fields = KHTTPD_DEFAULT_MAX_HEADER_FIELDS,
-	.max_body = KHTTPD_DEFAULT_MAX_BODY,
+	.max_request_line = KHTTPD_CFG_MAX_REQUEST_LINE_DEF,
+	.max_header_bytes = KHTTPD_CFG_MAX_HEADER_BYTES_DEF,
+	.max_header_fields = KHTTPD_CFG_MAX_HEADER_FIELDS_DEF,
+	.max_body = KHTTPD_CFG_MAX_BODY_DEF,
 };
 
 /* What one parse produced, in a form that outlives the buffer. */
@@ -936,6 +937,106 @@ TEST(every_status_fits_head_max)
 			TH_LOG("status %d", all[i]);
 		EXPECT_STRNE("Unknown", khttpd_http_reason(all[i]));
 	}
+}
+
+/*
+ * The servers' list of prebuilt errors: every error status the parser and
+ * khttpd_http_answer() produce is in it, each found at its own place, and
+ * anything else falls back to 500.
+ */
+TEST(error_list)
+{
+	static const int produced[] = { 400, 404, 405, 413, 414, 431, 501, 505,
+					408, 503, 500 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(produced) / sizeof(produced[0]); i++)
+		EXPECT_EQ(produced[i], khttpd_http_error_status[
+			  khttpd_http_error_index(produced[i])]);
+	for (i = 0; i < KHTTPD_N_ERRORS; i++)
+		EXPECT_EQ(i, khttpd_http_error_index(khttpd_http_error_status[i]));
+	EXPECT_EQ(500, khttpd_http_error_status[khttpd_http_error_index(200)]);
+	EXPECT_EQ(500, khttpd_http_error_status[khttpd_http_error_index(999)]);
+}
+
+/* Which range of a stored response each answer part is. */
+TEST(part_ranges)
+{
+	const struct khttpd_layout l = {
+		.nm_len = 100, .fields_len = 150, .body_len = 5000000000ULL,
+	};
+	u64 off, len;
+
+	khttpd_http_part_range(&l, KHTTPD_PART_NM, &off, &len);
+	EXPECT_EQ(0, off);
+	EXPECT_EQ(100, len);
+	khttpd_http_part_range(&l, KHTTPD_PART_HEADERS, &off, &len);
+	EXPECT_EQ(100, off);
+	EXPECT_EQ(150, len);
+	khttpd_http_part_range(&l, KHTTPD_PART_FULL, &off, &len);
+	EXPECT_EQ(100, off);
+	EXPECT_EQ(150 + 5000000000ULL, len);
+}
+
+/* The shared consume loop: order, the room check, and refusals. */
+struct consumed {
+	int status[8];
+	int n, room;
+};
+
+static bool consume_more(void *ctx)
+{
+	struct consumed *k = ctx;
+
+	return k->n < k->room;
+}
+
+static bool consume_answer(void *ctx, const struct khttpd_request *req,
+			   int status)
+{
+	struct consumed *k = ctx;
+
+	k->status[k->n++] = status ? status : (int)req->path_len;
+	return k->n != 7;	/* the seventh "runs out of memory" */
+}
+
+TEST(consume_loop)
+{
+	char buf[256];
+	struct khttpd_parser p = { 0 };
+	struct consumed k = { .room = 2 };
+	const char *two = "GET /a HTTP/1.1\r\nHost: t\r\n\r\n"
+			  "GET /bb HTTP/1.1\r\nHost: t\r\n\r\n";
+	size_t one = strlen("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+	long n;
+
+	/* three requests, room for two: the third stays unconsumed */
+	snprintf(buf, sizeof(buf), "%sGET /ccc HTTP/1.1\r\nHost: t\r\n\r\n", two);
+	n = khttpd_http_consume(&p, buf, strlen(buf), &deflim, consume_more,
+				consume_answer, &k);
+	EXPECT_EQ(strlen(two), n);
+	ASSERT_EQ(2, k.n);
+	EXPECT_EQ(2, k.status[0]);	/* "/a" */
+	EXPECT_EQ(3, k.status[1]);	/* "/bb" */
+	/* a refusal consumes everything after it */
+	memset(&p, 0, sizeof(p));
+	k.room = 8;
+	snprintf(buf, sizeof(buf), "GET /a HTTP/1.1\r\nHost: t\r\n\r\nBAD\nGET /a HTTP/1.1\r\n");
+	n = khttpd_http_consume(&p, buf, strlen(buf), &deflim, consume_more,
+				consume_answer, &k);
+	EXPECT_EQ(strlen(buf), n);
+	ASSERT_EQ(4, k.n);
+	EXPECT_EQ(2, k.status[2]);
+	EXPECT_EQ(400, k.status[3]);
+	/* an answer that cannot be queued */
+	memset(&p, 0, sizeof(p));
+	k.n = 5;
+	n = khttpd_http_consume(&p, buf, one, &deflim, consume_more,
+				consume_answer, &k);
+	EXPECT_EQ(one, n);
+	n = khttpd_http_consume(&p, buf, one, &deflim, consume_more,
+				consume_answer, &k);
+	EXPECT_EQ(-1, n);
 }
 
 TEST(etag)

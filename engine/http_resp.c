@@ -25,6 +25,20 @@ const char *khttpd_http_reason(int status)
 	return "Unknown";
 }
 
+const int khttpd_http_error_status[KHTTPD_N_ERRORS] = {
+	400, 404, 405, 408, 413, 414, 431, 500, 501, 503, 505,
+};
+
+unsigned int khttpd_http_error_index(int status)
+{
+	unsigned int i;
+
+	for (i = 0; i < KHTTPD_N_ERRORS; i++)
+		if (khttpd_http_error_status[i] == status)
+			return i;
+	return khttpd_http_error_index(500);
+}
+
 static const char khttpd_wday[7][4] = {
 	"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed",	/* from 1970-01-01 */
 };

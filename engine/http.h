@@ -34,10 +34,10 @@ struct khttpd_limits {
 	u32 max_body;		/* request body read and discarded: 413 */
 };
 
-#define KHTTPD_DEFAULT_MAX_REQUEST_LINE		8192
-#define KHTTPD_DEFAULT_MAX_HEADER_BYTES		16384
-#define KHTTPD_DEFAULT_MAX_HEADER_FIELDS	100
-#define KHTTPD_DEFAULT_MAX_BODY			65536
+/*
+ * (Their defaults, and the servers' timeouts, are those of the module's
+ * settings: KHTTPD_CFG_*_DEF in uapi/linux/khttpd.h, for both servers.)
+ */
 
 /* If-None-Match field lines remembered per request; more: not evaluated */
 #define KHTTPD_MAX_INM 4
@@ -149,6 +149,33 @@ enum khttpd_part {
 	KHTTPD_PART_NM,		/* 304 header fields */
 };
 
+/* The lengths of a stored response's three parts. */
+struct khttpd_layout {
+	u32 nm_len;		/* 304 header fields (0 for an error) */
+	u32 fields_len;		/* 200 (or error) header fields */
+	u64 body_len;
+};
+
+/* The range of a stored response that answer part @part is. */
+static inline void khttpd_http_part_range(const struct khttpd_layout *l,
+					  u8 part, u64 *off, u64 *len)
+{
+	switch (part) {
+	case KHTTPD_PART_NM:
+		*off = 0;
+		*len = l->nm_len;
+		break;
+	case KHTTPD_PART_HEADERS:
+		*off = l->nm_len;
+		*len = l->fields_len;
+		break;
+	default:
+		*off = l->nm_len;
+		*len = (u64)l->fields_len + l->body_len;
+		break;
+	}
+}
+
 struct khttpd_answer {
 	int status;
 	bool keep_alive;	/* connection persists after this answer */
@@ -200,6 +227,16 @@ size_t khttpd_http_resource_fields(char *out, size_t cap,
 				   u64 body_len, bool not_modified);
 
 /*
+ * The statuses a server answers with a prebuilt error response: every one
+ * khttpd_http_parse() and khttpd_http_answer() can produce, 408 and 503.
+ * khttpd_http_error_index() is where @status is in the list, or 500's
+ * place for a status that is not there (a bug).
+ */
+#define KHTTPD_N_ERRORS 11
+extern const int khttpd_http_error_status[KHTTPD_N_ERRORS];
+unsigned int khttpd_http_error_index(int status);
+
+/*
  * Header fields and body of the error response for @status (a short text
  * body naming the status).  Returns the length, or 0 if @cap is too small;
  * *@fields_len is set to the length of the header fields part.
@@ -216,5 +253,45 @@ size_t khttpd_http_head(char *out, size_t cap, int status, u8 version,
 			bool keep_alive, const char *date);
 
 #define KHTTPD_HEAD_MAX 128	/* enough for any khttpd_http_head() */
+
+/*
+ * khttpd_http_consume - answer the whole requests at the start of @buf
+ * @p, @buf, @len, @lim: as for khttpd_http_parse()
+ * @more: may another answer be queued now?  Asked before each request.
+ * @answer: queue the answer to a request (@status 0) or the refusal
+ *	@status; false if it could not (out of memory)
+ * @ctx: passed to both
+ *
+ * Requests are answered in order while @more says so; after a refusal
+ * nothing more of @buf counts (the connection closes).  Returns the bytes
+ * consumed, or -1 if @answer failed.  Inline, so that each server's
+ * callbacks are direct calls on its hot path.
+ */
+static inline long khttpd_http_consume(struct khttpd_parser *p, char *buf,
+				       size_t len,
+				       const struct khttpd_limits *lim,
+				       bool (*more)(void *ctx),
+				       bool (*answer)(void *ctx,
+						      const struct khttpd_request *req,
+						      int status),
+				       void *ctx)
+{
+	struct khttpd_request req;
+	size_t done = 0, used;
+	int ret;
+
+	while (done < len && more(ctx)) {
+		ret = khttpd_http_parse(p, buf + done, len - done, lim, &req,
+					&used);
+		done += used;
+		if (ret == KHTTPD_PARSE_MORE)
+			break;
+		if (!answer(ctx, &req, ret < 0 ? -ret : 0))
+			return -1;
+		if (ret < 0)
+			return len;	/* nothing after a refusal counts */
+	}
+	return done;
+}
 
 #endif /* _KHTTPD_HTTP_H */

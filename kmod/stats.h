@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters, per CPU: each CPU's copy is only changed on that CPU (by its
+ * worker or the control path), and a read sums them.  u64_stats: a 32-bit
+ * reader never sees half of a carry.
+ */
+#ifndef _KHTTPD_STATS_H
+#define _KHTTPD_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/u64_stats_sync.h>
+
+struct khttpd_pcpu_stats {
+	u64_stats_t requests;
+	u64_stats_t responses[5];
+	u64_stats_t bytes_sent;
+	u64_stats_t accepted;
+	u64_stats_t closed;
+	u64_stats_t refused;
+	u64_stats_t timed_out;
+	struct u64_stats_sync syncp;
+};
+
+DECLARE_PER_CPU(struct khttpd_pcpu_stats, khttpd_pcpu_stats);
+
+static inline void khttpd_stat_add_(u64_stats_t *ctr, unsigned long n)
+{
+	struct khttpd_pcpu_stats *st = this_cpu_ptr(&khttpd_pcpu_stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&st->syncp);
+	u64_stats_add(ctr, n);
+	u64_stats_update_end_irqrestore(&st->syncp, flags);
+}
+
+/* preemption off: the counter must be the one of the CPU we are on */
+#define khttpd_stat_add(f, n)	do {					\
+		preempt_disable();					\
+		khttpd_stat_add_(&this_cpu_ptr(&khttpd_pcpu_stats)->f, n); \
+		preempt_enable();					\
+	} while (0)
+#define khttpd_stat_inc(f)	khttpd_stat_add(f, 1)
+
+struct khttpd_stats;
+void khttpd_stats_read(struct khttpd_stats *st);
+void khttpd_stats_init(void);
+
+#endif /* _KHTTPD_STATS_H */

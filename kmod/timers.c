@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connection timeouts, per worker (see timers.h).  Everything here runs in
+ * the worker's thread except the timer callback, which only wakes it.
+ */
+#include <linux/jiffies.h>
+#include <linux/sched.h>
+
+#include "conn.h"
+#include "server.h"
+#include "timers.h"
+
+static void khttpd_timers_fn(struct timer_list *t)
+{
+	struct khttpd_worker *w = from_timer(w, t, timers.timer);
+
+	set_bit(KHTTPD_WORKER_TIMER, &w->flags);
+	wake_up_process(w->task);
+}
+
+void khttpd_timers_init(struct khttpd_worker *w)
+{
+	int class;
+
+	for (class = 0; class < KHTTPD_T_CLASSES; class++)
+		INIT_LIST_HEAD(&w->timers.lists[class]);
+	timer_setup(&w->timers.timer, khttpd_timers_fn, 0);
+}
+
+void khttpd_timers_shutdown(struct khttpd_worker *w)
+{
+	timer_shutdown_sync(&w->timers.timer);
+}
+
+/* Rearm for the earliest deadline of all lists, if there is one. */
+static void khttpd_timers_rearm(struct khttpd_worker *w)
+{
+	unsigned long next = 0;
+	bool pending = false;
+	int class;
+
+	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
+		struct khttpd_timeout *t;
+
+		t = list_first_entry_or_null(&w->timers.lists[class],
+					     struct khttpd_timeout, node);
+		if (t && (!pending || time_before(t->deadline, next))) {
+			next = t->deadline;
+			pending = true;
+		}
+	}
+	if (pending)
+		mod_timer(&w->timers.timer, next);
+}
+
+/*
+ * New timeouts, in jiffies.  Every deadline of a class whose timeout
+ * changed moves by the difference: a connection idle since T closes at T
+ * plus the timeout now in force, and a list stays in deadline order
+ * however the timeouts go up and down.
+ */
+void khttpd_timers_set_timeouts(struct khttpd_worker *w,
+				const unsigned long timeout[KHTTPD_T_CLASSES])
+{
+	int class;
+
+	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
+		unsigned long delta = timeout[class] - w->timers.timeout[class];
+		struct khttpd_timeout *t;
+		unsigned int n = 0;
+
+		w->timers.timeout[class] = timeout[class];
+		if (!delta)
+			continue;
+		/* only this thread changes the list: yield at will */
+		list_for_each_entry(t, &w->timers.lists[class], node) {
+			t->deadline += delta;	/* modulo: either way */
+			if (!(++n % 4096))
+				cond_resched();
+		}
+	}
+	khttpd_timers_rearm(w);
+}
+
+/* Expire every connection past its deadline; rearm for the next one. */
+void khttpd_timers_expire(struct khttpd_worker *w)
+{
+	unsigned long now = jiffies;
+	struct khttpd_timeout *t, *tmp;
+	int class;
+
+	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
+		list_for_each_entry_safe(t, tmp, &w->timers.lists[class], node) {
+			if (time_before(now, t->deadline))
+				break;
+			/* a client that stopped reading gets a reset */
+			khttpd_conn_expire(t, class == KHTTPD_T_SEND);
+		}
+	}
+	khttpd_timers_rearm(w);
+}
+
+void khttpd_timeout_init(struct khttpd_timeout *t)
+{
+	INIT_LIST_HEAD(&t->node);
+	t->class = KHTTPD_T_NONE;
+}
+
+/*
+ * Give @t the deadline of @class: now plus that class's timeout, unless it
+ * is in that class already and @restart is false (a request's header clock
+ * runs from its first byte, however slowly the rest trickles in).
+ */
+void khttpd_timeout_set(struct khttpd_worker *w, struct khttpd_timeout *t,
+			enum khttpd_timer_class class, bool restart)
+{
+	struct timer_list *timer = &w->timers.timer;
+
+	if (t->class == class && !restart)
+		return;
+	t->class = class;
+	t->deadline = jiffies + w->timers.timeout[class];
+	list_move_tail(&t->node, &w->timers.lists[class]);
+	/* Deadlines only grow within a list: touch the timer rarely. */
+	if (!timer_pending(timer) || time_before(t->deadline, timer->expires))
+		mod_timer(timer, t->deadline);
+}
+
+void khttpd_timeout_del(struct khttpd_timeout *t)
+{
+	list_del_init(&t->node);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uring-httpd's internals, shared by its parts (see main.c for the design):
+ *
+ *   main.c   command line, settings, starting and stopping the threads
+ *   store.c  the content store: every prebuilt response in one memfd
+ *   conn.c   the per-connection state machine and its timeouts
+ *   ring.c   each thread's ring: feature probing, setup, the event loop
+ *   compat.h what liburing 2.3 lacks, built by hand
+ */
+#ifndef _URING_HTTPD_H
+#define _URING_HTTPD_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <liburing.h>
+#include <linux/khttpd.h>
+
+#include "http.h"
+
+/* ---- settings (main.c) --------------------------------------------------- */
+
+struct settings {
+	unsigned short port;
+	int nthreads;
+	cpu_set_t cpus;
+	bool have_cpus;
+	bool v4, v6;
+	struct in_addr addr4;
+	struct in6_addr addr6;
+	int backlog;
+	const char *root;
+	unsigned int header_timeout_ms, keepalive_timeout_ms, send_timeout_ms;
+	unsigned int max_conns;
+	struct khttpd_limits limits;
+	size_t zc_min, splice_min;
+	/* techniques that may be switched off, to test the fallbacks */
+	bool no_defer, no_multishot, no_bufring, no_direct, no_zc, no_regring;
+	bool no_splice;
+};
+extern struct settings cfg;
+
+/* What the kernel turned out to support (set once, before threads run). */
+struct features {
+	bool defer, regring, multishot_accept, multishot_recv, bufring;
+	bool direct, zc, sockopt, splice;
+};
+extern struct features has;	/* ring.c */
+
+/* Print "uring-httpd: " and the message on stderr, then exit(1). */
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* ---- content (store.c) --------------------------------------------------- */
+
+/* A prebuilt response laid out as the module's: [304][200 fields][body]. */
+struct entry {
+	struct entry *next;
+	char *path;
+	uint32_t path_len;
+	uint32_t hash;
+	struct khttpd_resource res;
+	char etag[KHTTPD_ETAG_LEN];
+	struct khttpd_layout layout;	/* the three parts' lengths */
+	uint64_t foff;		/* of buf in the content memfd */
+	char *buf;		/* [304 fields][200 fields][body] */
+};
+
+extern int content_fd;		/* every site response, back to back */
+/* the error responses, at khttpd_http_error_index() of their status */
+extern struct entry errors[KHTTPD_N_ERRORS];
+
+struct entry *lookup(const char *path, uint32_t len);
+/* Build the error responses and load cfg.root (or the built-in page). */
+void load_content(void);
+
+/* ---- connections (conn.c) and rings (ring.c) ----------------------------- */
+
+/* user_data: a 16-byte aligned pointer, the operation in its low bits */
+enum op {
+	OP_NONE, OP_ACCEPT, OP_RECV, OP_SEND, OP_SEND_ZC, OP_SHUTDOWN,
+	OP_CLOSE, OP_CANCEL, OP_WAKE, OP_SPLICE_IN, OP_SPLICE_OUT,
+};
+#define UD(ptr, op)	((uint64_t)(uintptr_t)(ptr) | (op))
+#define UD_PTR(ud)	((void *)(uintptr_t)((ud) & ~15ULL))
+#define UD_OP(ud)	((int)((ud) & 15))
+
+enum tclass { T_HEADER, T_IDLE, T_SEND, T_CLASSES, T_NONE = T_CLASSES };
+
+#define BUF_SIZE	4096	/* provided buffers */
+#define BUF_COUNT	1024	/* per thread; a power of two */
+#define BGID		1
+
+struct conn;
+
+struct worker {
+	int id, cpu;
+	pthread_t thread;
+	struct io_uring ring;
+	int listen_fd;
+	int wake_fd;
+	uint64_t wake_buf;
+	bool stop, accept_armed;
+	struct io_uring_buf_ring *br;
+	char *bufs;
+	unsigned int nconns;
+	struct conn *thead[T_CLASSES], *ttail[T_CLASSES];
+	uint64_t now_ms;
+	time_t date_secs;
+	char date[KHTTPD_DATE_LEN];
+} __attribute__((aligned(16)));
+
+extern unsigned int ready;	/* threads listening; atomic (main.c) */
+
+/* conn.c: what a thread's event loop calls */
+void arm_accept(struct worker *w);
+void on_cqe(struct worker *w, struct io_uring_cqe *cqe);
+void expire(struct worker *w);
+uint64_t next_deadline(struct worker *w);
+
+/* ring.c */
+void probe(void);
+void *worker_main(void *arg);
+struct io_uring_sqe *get_sqe(struct worker *w);
+
+#endif /* _URING_HTTPD_H */
