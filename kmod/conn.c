@@ -87,8 +87,6 @@ struct khttpd_conn {
 #define KHTTPD_CONN_BUDGET	16
 /* Answers up to this size are copied whole into the arena. */
 #define KHTTPD_COPY_MAX		1024
-/* Page pieces per sendmsg. */
-#define KHTTPD_BVECS		64
 
 static struct kmem_cache *khttpd_conn_cache;
 static atomic_t khttpd_conn_count = ATOMIC_INIT(0);
@@ -486,7 +484,8 @@ static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
  */
 static int khttpd_conn_flush(struct khttpd_conn *c, bool *progress)
 {
-	struct bio_vec bv[KHTTPD_BVECS];
+	/* the worker's: on the stack, 1 KiB would be zeroed at every call */
+	struct bio_vec *bv = c->worker->bvecs;
 
 	while (c->tx_count) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
@@ -540,6 +539,20 @@ static bool khttpd_conn_finish(struct khttpd_conn *c)
 	c->lingering = true;
 	khttpd_timeout_set(c->worker, &c->timeout, KHTTPD_T_IDLE, true);
 	return false;
+}
+
+/*
+ * Would a receive only say -EAGAIN?  Then it is not worth its socket lock
+ * and its pass through tcp_recvmsg: data arriving after this look queues
+ * the connection again (data_ready), and so do an error or a FIN.
+ */
+static bool khttpd_conn_nothing_to_read(struct khttpd_conn *c)
+{
+	struct sock *sk = c->sock->sk;
+
+	return skb_queue_empty_lockless(&sk->sk_receive_queue) &&
+	       !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
+	       !READ_ONCE(sk->sk_err);
 }
 
 /* After a wakeup's work: which timeout now runs for this connection. */
@@ -606,6 +619,10 @@ static void khttpd_conn_process(struct khttpd_conn *c)
 		if (c->peer_closed)
 			goto close;	/* every whole request is answered */
 
+		if (khttpd_conn_nothing_to_read(c)) {
+			khttpd_conn_rearm(c, answered);
+			return;
+		}
 		ret = khttpd_conn_recv(c, &answered);
 		if (ret == -EAGAIN) {
 			khttpd_conn_rearm(c, answered);

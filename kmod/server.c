@@ -239,6 +239,7 @@ static void khttpd_worker_free(struct khttpd_worker *w)
 	khttpd_conn_close_all(w);
 	WARN_ON_ONCE(w->nr_conns);
 	put_task_struct(w->task);
+	kfree(w->bvecs);
 	kvfree(w->scratch);
 	kfree(w);
 }
@@ -259,7 +260,11 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 	khttpd_worker_sync_config(w);
 	w->scratch = kvmalloc_node(KHTTPD_SCRATCH_SIZE, GFP_KERNEL,
 				   cpu_to_node(cpu));
-	if (!w->scratch) {
+	w->bvecs = kcalloc_node(KHTTPD_BVECS, sizeof(*w->bvecs), GFP_KERNEL,
+				cpu_to_node(cpu));
+	if (!w->scratch || !w->bvecs) {
+		kfree(w->bvecs);
+		kvfree(w->scratch);
 		kfree(w);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -268,6 +273,7 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 
 	task = kthread_create_on_cpu(khttpd_worker_fn, w, cpu, "khttpd/%u");
 	if (IS_ERR(task)) {
+		kfree(w->bvecs);
 		kvfree(w->scratch);
 		kfree(w);
 		return ERR_CAST(task);

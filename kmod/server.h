@@ -18,6 +18,7 @@
 #include "http.h"
 #include "timers.h"
 
+struct bio_vec;
 struct sock;
 struct socket;
 struct task_struct;
@@ -58,6 +59,7 @@ struct khttpd_worker {
 	time64_t date_secs;			/* second of @date */
 	char date[KHTTPD_DATE_LEN];		/* cached IMF-fixdate */
 	char *scratch;				/* receive buffer, see conn.c */
+	struct bio_vec *bvecs;			/* KHTTPD_BVECS, for sendmsg */
 };
 
 #define KHTTPD_WORKER_ACCEPT	0	/* listener has connections waiting */
@@ -65,6 +67,7 @@ struct khttpd_worker {
 #define KHTTPD_WORKER_CONFIG	2	/* the settings changed */
 
 #define KHTTPD_SCRATCH_SIZE	65536
+#define KHTTPD_BVECS		64	/* page pieces per sendmsg */
 
 const char *khttpd_worker_date(struct khttpd_worker *w);
 
