@@ -110,15 +110,18 @@ $(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.s
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(WARN) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I$(KSELFTEST) -Iengine -Iuapi \
+		-DKHTTPD_WORD_MEMCHR \
 		-o $@ $< $(ENGINE_SRC)
 
 fuzzers: $(FUZZERS)
 
-# libFuzzer targets of the engine; `make fuzz FUZZ_SECONDS=600` for a long run
+# libFuzzer targets of the engine; `make fuzz FUZZ_SECONDS=600` for a long run.
+# The unit tests and fuzzers build the kernel's word-at-a-time memchr.
 $(BUILD)/fuzz/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) | deps
 	@mkdir -p $(@D)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Iengine -o $@ $< $(ENGINE_SRC)
+		-fno-sanitize-recover=all -Iengine -DKHTTPD_WORD_MEMCHR \
+		-o $@ $< $(ENGINE_SRC)
 
 FUZZ_SECONDS ?= 60
 fuzz: fuzzers
@@ -136,7 +139,8 @@ check-debug: all
 
 checkpatch: $(BUILD)/ksrc/.stamp
 	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \
-		kmod/*.c kmod/*.h engine/*.c engine/*.h \
+		$(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h \
+		engine/*.c engine/*.h \
 		$(wildcard uapi/linux/*.h) bench/*.c
 
 run: all

@@ -25,13 +25,18 @@
  */
 #include "http.h"
 
+/*
+ * tchar of RFC 9110 section 5.6.2 (ALPHA DIGIT ! # $ % & ' * + - . ^ _ `
+ * | ~) as a bitmap of ASCII: a method and every field name go through it.
+ */
+static const u64 khttpd_tchar_map[2] = {
+	0x03ff6cfa00000000ULL,	/* 0-63: ! # $ % & ' * + - . 0-9 */
+	0x57ffffffc7fffffeULL,	/* 64-127: A-Z ^ _ ` a-z | ~ */
+};
+
 static bool khttpd_is_tchar(unsigned char c)
 {
-	/* token characters of RFC 9110 section 5.6.2 */
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c && memchr("!#$%&'*+-.^_`|~", c, 15) != NULL;
+	return c < 128 && (khttpd_tchar_map[c >> 6] >> (c & 63) & 1);
 }
 
 static unsigned char khttpd_lower(unsigned char c)
@@ -275,7 +280,7 @@ static int khttpd_parse_target(char *t, u32 len, struct khttpd_request *req)
 {
 	char *q;
 
-	if (memchr(t, '#', len))
+	if (khttpd_memchr(t, '#', len))
 		return -400;
 	if (t[0] != '/') {
 		u32 skip;
@@ -304,7 +309,7 @@ static int khttpd_parse_target(char *t, u32 len, struct khttpd_request *req)
 			len -= skip;
 		}
 	}
-	q = memchr(t, '?', len);
+	q = khttpd_memchr(t, '?', len);
 	if (q)
 		len = q - t;
 	req->path = t;
@@ -472,7 +477,7 @@ static int khttpd_parse_head(struct khttpd_parser *p, char *buf, char *end,
 		return ret;
 
 	while (line < end) {
-		char *eol = memchr(line, '\n', end - line) - 1;
+		char *eol = khttpd_memchr(line, '\n', end - line) - 1;
 
 		ret = khttpd_parse_field(line, eol, &f, req);
 		if (ret)
@@ -517,7 +522,8 @@ int khttpd_http_parse(struct khttpd_parser *p, char *buf, size_t len,
 	 */
 	pos = p->line_start;
 	for (;;) {
-		char *nl = memchr(buf + p->scanned, '\n', len - p->scanned);
+		char *nl = khttpd_memchr(buf + p->scanned, '\n',
+					 len - p->scanned);
 
 		if (!nl) {
 			p->scanned = len;

@@ -1039,6 +1039,43 @@ TEST(consume_loop)
 	EXPECT_EQ(-1, n);
 }
 
+/* The kernel's word-at-a-time memchr: every length, offset and byte. */
+TEST(word_memchr)
+{
+	unsigned char buf[48];
+	size_t off, len, at;
+	int c;
+
+	for (c = 0; c < 256; c += 51) {
+		for (off = 0; off < 8; off++) {
+			for (len = 0; off + len <= sizeof(buf); len++) {
+				for (at = 0; at <= len; at++) {
+					unsigned char *m, *p = buf + off;
+
+					/* neighbours that trip naive tricks */
+					memset(buf, (c + 1) & 0xff, sizeof(buf));
+					if (at < len)
+						p[at] = c;
+					if (off)
+						buf[off - 1] = c;	/* before */
+					if (off + len < sizeof(buf))
+						p[len] = c;		/* after */
+					m = khttpd_memchr(p, c, len);
+					ASSERT_EQ(at < len ? p + at : NULL, m);
+				}
+			}
+		}
+	}
+	/* 0x80 and 0x7f around a searched 0x00, and the reverse */
+	memset(buf, 0x80, sizeof(buf));
+	buf[20] = 0;
+	EXPECT_EQ(buf + 20, khttpd_memchr(buf, 0, sizeof(buf)));
+	memset(buf, 0x7f, sizeof(buf));
+	buf[9] = 0xff;
+	EXPECT_EQ(buf + 9, khttpd_memchr(buf, 0xff, sizeof(buf)));
+	EXPECT_EQ(NULL, khttpd_memchr(buf, 0x80, sizeof(buf)));
+}
+
 TEST(etag)
 {
 	char e1[KHTTPD_ETAG_LEN + 1] = "", e2[KHTTPD_ETAG_LEN + 1] = "";
