@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "khttpd_util.h"
+#include "ctl_client.h"
 
 #define GET_ROOT "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
 
@@ -200,8 +201,9 @@ TEST_F_TIMEOUT(hard, failed_connection_gives_its_place_back, 120)
 
 /*
  * Each timeout list is kept in deadline order.  A connection that went
- * idle under a long keep-alive timeout, then one under a short one: the
- * second used to queue behind the first and overstay by the long timeout.
+ * idle under a long keep-alive timeout, then one under a short one, on the
+ * same worker: the second used to queue behind the first and overstay by
+ * the long timeout.
  * Now a changed timeout moves the deadlines already set, both ways.
  */
 TEST_F_TIMEOUT(hard, lowered_timeout_applies_to_waiting_connections, 120)
@@ -209,7 +211,14 @@ TEST_F_TIMEOUT(hard, lowered_timeout_applies_to_waiting_connections, 120)
 	struct khttpd_client *a = &self->c[0], *b = &self->c[1];
 	struct khttpd_client *c = &self->c[2];
 
-	ASSERT_EQ(0, khttpd_load("port=8080 keepalive_timeout_ms=120000"));
+	struct khttpd_start st = { .size = sizeof(st), .cpus = { 1 } };
+	struct khttpd_ctl ctl;
+
+	/* one worker (CPU 0), so that both connections share its lists */
+	ASSERT_EQ(0, khttpd_load("port=8080 keepalive_timeout_ms=120000 enabled=0"));
+	ASSERT_EQ(0, khttpd_ctl_open(&ctl, NULL, true));
+	ASSERT_EQ(0, khttpd_ctl_cmd(&ctl, KHTTPD_CMD_START, &st, sizeof(st)));
+	khttpd_ctl_close(&ctl);
 	ASSERT_EQ(0, khttpd_client_open(a, KHTTPD_PORT));
 	ASSERT_EQ(0, khttpd_roundtrip(a, GET_ROOT, &self->r));
 	ASSERT_EQ(0, khttpd_sysfs_write("keepalive_timeout_ms", "1000"));
