@@ -17,6 +17,7 @@ kdir=$(scripts/debug-kernel.sh) || { echo "not ok - building the debug kernel"; 
 # The module against the debug tree, built from a copy of the sources so
 # that the tree's own objects (for the Debian kernel) are left alone.
 mod=$BUILD/debug-module
+rm -rf "$mod"	# a fresh copy: nothing of an older layout may shadow a header
 mkdir -p "$mod"
 cp -a kmod engine uapi "$mod"/
 rm -f "$mod"/kmod/*.o "$mod"/kmod/.*.cmd "$mod"/engine/*.o "$mod"/engine/.*.cmd
