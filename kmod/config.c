@@ -45,6 +45,7 @@ const struct khttpd_param khttpd_params[KHTTPD_P_COUNT] = {
 	KHTTPD_PARAM(max_header_fields, MAX_HEADER_FIELDS, "fields"),
 	KHTTPD_PARAM(max_body, MAX_BODY, "bytes"),
 	KHTTPD_PARAM(zerocopy, ZEROCOPY, "0 or 1"),
+	KHTTPD_PARAM(fastpath, FASTPATH, "0 or 1"),
 	KHTTPD_PARAM(mem_cap, MEM_CAP, "bytes"),
 };
 
@@ -61,6 +62,7 @@ static struct khttpd_config khttpd_config_cur = {
 	.max_header_fields = KHTTPD_CFG_MAX_HEADER_FIELDS_DEF,
 	.max_body = KHTTPD_CFG_MAX_BODY_DEF,
 	.zerocopy = KHTTPD_CFG_ZEROCOPY_DEF,
+	.fastpath = KHTTPD_CFG_FASTPATH_DEF,
 	.mem_cap = KHTTPD_CFG_MEM_CAP_DEF,
 };
 static DEFINE_SEQLOCK(khttpd_config_seq);
@@ -109,7 +111,7 @@ int khttpd_config_check(const struct khttpd_config *c)
 	unsigned int i;
 	u32 head;
 
-	if (c->reserved0 || c->reserved1 ||
+	if (c->reserved0 ||
 	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return -EINVAL;
 	for (i = 0; i < KHTTPD_P_COUNT; i++) {
@@ -229,6 +231,8 @@ KHTTPD_MODULE_PARAM(max_body, MAX_BODY,
 		    "largest request body read and discarded, else 413 (default 65536)");
 KHTTPD_MODULE_PARAM(zerocopy, ZEROCOPY,
 		    "send stored content by page reference (default 1)");
+KHTTPD_MODULE_PARAM(fastpath, FASTPATH,
+		    "answer whole requests in the socket callback (default 1)");
 KHTTPD_MODULE_PARAM(mem_cap, MEM_CAP,
 		    "bytes of memory stored content may use (default 64 MiB)");
 

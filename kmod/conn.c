@@ -2,11 +2,16 @@
 /*
  * One client connection: its socket callbacks and its I/O.
  *
- * The callbacks run in softirq on whatever CPU the packet arrived on.  They
- * never touch connection state: they put the connection on its worker's
- * ready list (once: the QUEUED bit) and wake the worker.  The worker's
- * thread does all reading, parsing and sending, nonblocking and within a
- * budget, so one busy client cannot starve the others on that CPU.
+ * The callbacks run in softirq on whatever CPU the packet arrived on.  On
+ * the worker's CPU, data_ready answers whole requests itself when nothing
+ * else is pending (fastpath.c); otherwise, and for everything else, they
+ * put the connection on its worker's ready list (once: the QUEUED bit) and
+ * wake the worker.  The worker's thread does the rest of the reading,
+ * parsing and sending, nonblocking and within a budget, so one busy client
+ * cannot starve the others on that CPU.  It holds the socket (lock_sock)
+ * for a whole step, so the two never interleave: packets arriving meanwhile
+ * wait in the socket's backlog, and their data_ready, run when the thread
+ * lets go, finds the socket owned and queues the connection.
  *
  * Receiving goes into the worker's scratch buffer and requests are answered
  * straight from it; only bytes of an incomplete request are copied into a
@@ -27,61 +32,17 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <net/rps.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
 #include "config.h"
 #include "conn.h"
+#include "conn_priv.h"
 #include "server.h"
 #include "stats.h"
 #include "store.h"
 #include "timers.h"
-
-#define KHTTPD_TX_SLOTS		32
-
-/* A range of bytes to send: of a stored entry, or of the conn's arena. */
-struct khttpd_tx {
-	struct khttpd_entry *entry;	/* reference held, or NULL */
-	struct page *page;		/* arena page (reference held) */
-	u64 off;
-	u64 len;
-};
-
-struct khttpd_conn {
-	struct khttpd_worker *worker;
-	struct socket *sock;
-	struct list_head node;		/* in worker->conns */
-	struct llist_node ready_node;	/* in worker->ready while QUEUED */
-	unsigned long flags;		/* KHTTPD_CONN_* bits */
-	refcount_t ref;			/* one for the owner, one if queued */
-
-	/* the socket's callbacks before we installed ours */
-	void (*saved_data_ready)(struct sock *sk);
-	void (*saved_write_space)(struct sock *sk);
-	void (*saved_state_change)(struct sock *sk);
-
-	struct khttpd_timeout timeout;	/* in the worker's lists */
-
-	bool served;		/* a request was answered */
-	bool closing;		/* answer queued, then close */
-	bool lingering;		/* write side shut, discarding until EOF */
-	bool peer_closed;	/* read side saw EOF */
-
-	/* responses waiting to be sent, oldest first (a ring) */
-	struct khttpd_tx tx[KHTTPD_TX_SLOTS];
-	unsigned int tx_head, tx_count;
-
-	/* per-response bytes (status line, Date...) are written here */
-	struct page *arena;
-	unsigned int arena_off;
-
-	/* bytes received and not yet consumed, when any are left over */
-	struct khttpd_parser parser;
-	char *rx;
-	unsigned int rx_len, rx_cap;
-};
-
-#define KHTTPD_CONN_QUEUED	0	/* on worker->ready */
 
 /* Steps (a send and a receive) per wakeup before others get a turn. */
 #define KHTTPD_CONN_BUDGET	16
@@ -106,7 +67,7 @@ void khttpd_conn_unadmit(void)
 	atomic_dec(&khttpd_conn_count);
 }
 
-static void khttpd_conn_queue(struct khttpd_conn *c)
+void khttpd_conn_queue(struct khttpd_conn *c)
 {
 	struct khttpd_worker *w = c->worker;
 
@@ -131,7 +92,8 @@ static void khttpd_conn_data_ready(struct sock *sk)
 	read_lock_bh(&sk->sk_callback_lock);
 	c = sk->sk_user_data;
 	if (c) {
-		khttpd_conn_queue(c);
+		if (!khttpd_fast_answer(c, sk))
+			khttpd_conn_queue(c);
 		c->saved_data_ready(sk);
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
@@ -183,6 +145,12 @@ bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock)
 
 	/* Responses go out whole; never hold a small one back. */
 	tcp_sock_set_nodelay(sk);
+	/*
+	 * The fast path sends from softirq: no sleeping allocation, and not
+	 * the page fragment of whatever task it interrupted.
+	 */
+	sk->sk_allocation = GFP_ATOMIC;
+	sk->sk_use_task_frag = false;
 
 	write_lock_bh(&sk->sk_callback_lock);
 	c->saved_data_ready = sk->sk_data_ready;
@@ -246,7 +214,7 @@ static void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 	c->arena = NULL;
 	kfree(c->rx);
 	c->rx = NULL;
-	khttpd_timeout_del(&c->timeout);
+	khttpd_timeout_del(c->worker, &c->timeout);
 	list_del(&c->node);
 	c->worker->nr_conns--;
 	atomic_dec(&khttpd_conn_count);
@@ -263,7 +231,8 @@ static struct khttpd_tx *khttpd_tx_tail(struct khttpd_conn *c)
  * Room for @max bytes in the arena.  The bytes become a tx range once
  * khttpd_arena_commit() says how many were written.
  */
-static char *khttpd_arena_reserve(struct khttpd_conn *c, unsigned int max)
+static char *khttpd_arena_reserve(struct khttpd_conn *c, unsigned int max,
+				  gfp_t gfp)
 {
 	if (c->arena && c->arena_off + max > PAGE_SIZE) {
 		if (page_ref_count(c->arena) == 1) {
@@ -274,7 +243,7 @@ static char *khttpd_arena_reserve(struct khttpd_conn *c, unsigned int max)
 		}
 	}
 	if (!c->arena) {
-		c->arena = alloc_page(GFP_KERNEL);
+		c->arena = alloc_page(gfp);
 		if (!c->arena)
 			return NULL;
 		c->arena_off = 0;
@@ -295,43 +264,44 @@ static void khttpd_arena_commit(struct khttpd_conn *c, unsigned int len)
 	WRITE_ONCE(c->tx_count, c->tx_count + 1);
 }
 
-/*
- * Queue the answer to one request (@req, or the refusal @parse_status).
- * Needs two free tx slots.  Returns false only when out of memory.
- */
-static bool khttpd_conn_answer(struct khttpd_conn *c,
-			       const struct khttpd_request *req,
-			       int parse_status)
+struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
+				      int parse_status, struct khttpd_answer *a,
+				      u64 *off, u64 *len)
 {
 	struct khttpd_entry *e = NULL;
-	struct khttpd_answer a;
-	struct khttpd_tx *t;
-	u64 off, len;
-	size_t n;
-	bool copy;
-	char *p;
 
 	if (!parse_status && (req->method == KHTTPD_METHOD_GET ||
 			      req->method == KHTTPD_METHOD_HEAD))
 		e = khttpd_store_get(req->path, req->path_len);
 	khttpd_http_answer(req, parse_status,
-			   e ? khttpd_entry_resource(e) : NULL, &a);
-	if (a.error) {
+			   e ? khttpd_entry_resource(e) : NULL, a);
+	if (a->error) {
 		if (e)
 			khttpd_entry_put(e);
-		e = khttpd_store_error(a.status);
+		e = khttpd_store_error(a->status);
 	}
-	khttpd_http_part_range(khttpd_entry_layout(e), a.part, &off, &len);
+	khttpd_http_part_range(khttpd_entry_layout(e), a->part, off, len);
+	return e;
+}
+
+bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
+			      u8 version, const struct khttpd_answer *a,
+			      struct khttpd_entry *e, u64 off, u64 len)
+{
+	struct khttpd_tx *t;
+	bool copy;
+	size_t n;
+	char *p;
 
 	copy = len <= KHTTPD_COPY_MAX;
-	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0));
+	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0),
+				 io->gfp);
 	if (!p) {
 		khttpd_entry_put(e);
 		return false;
 	}
-	n = khttpd_http_head(p, KHTTPD_HEAD_MAX, a.status,
-			     parse_status ? 11 : req->version, a.keep_alive,
-			     khttpd_worker_date(c->worker));
+	n = khttpd_http_head(p, KHTTPD_HEAD_MAX, a->status, version,
+			     a->keep_alive, khttpd_io_date(io));
 	if (WARN_ON_ONCE(!n)) {
 		/* KHTTPD_HEAD_MAX is too small: a bug, caught by unit tests */
 		khttpd_entry_put(e);
@@ -350,12 +320,27 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 		t->len = len;
 		WRITE_ONCE(c->tx_count, c->tx_count + 1);
 	}
-	if (!a.keep_alive)
+	if (!a->keep_alive)
 		c->closing = true;
 	c->served = true;
 	khttpd_stat_inc(requests);
-	khttpd_stat_inc(responses[a.status / 100 - 1]);
+	khttpd_stat_inc(responses[a->status / 100 - 1]);
 	return true;
+}
+
+/* The worker's answer to one request: pick it and queue it. */
+static bool khttpd_conn_answer(struct khttpd_conn *c,
+			       const struct khttpd_request *req,
+			       int parse_status)
+{
+	struct khttpd_answer a;
+	struct khttpd_entry *e;
+	u64 off, len;
+
+	e = khttpd_conn_pick(req, parse_status, &a, &off, &len);
+	return khttpd_conn_queue_answer(c, &c->worker->io,
+					parse_status ? 11 : req->version, &a,
+					e, off, len);
 }
 
 /* khttpd_http_consume()'s callbacks, and what they need. */
@@ -412,6 +397,58 @@ static int khttpd_conn_stash(struct khttpd_conn *c, const char *src,
 	return 0;
 }
 
+/* tcp_read_sock()'s actor: copy into the buffer, as much as fits. */
+static int khttpd_conn_read_actor(read_descriptor_t *desc,
+				  struct sk_buff *skb, unsigned int off,
+				  size_t len)
+{
+	char *buf = desc->arg.data;
+	size_t n = min(len, desc->count);
+
+	if (!n)
+		return 0;
+	if (skb_copy_bits(skb, off, buf + desc->written, n)) {
+		desc->error = -EFAULT;	/* a bug in the offsets: stop */
+		return 0;
+	}
+	desc->written += n;
+	desc->count -= n;
+	return n;
+}
+
+/*
+ * Read up to @cap bytes into @buf, the socket held (so tcp_read_sock(),
+ * not recvmsg, which would take the lock again).  Returns the bytes read,
+ * 0 at the end of the stream, -EAGAIN when there is nothing yet, or an
+ * error, as tcp_recvmsg() would.  Urgent data, which HTTP has no use for
+ * and tcp_read_sock() stops at, is an error that closes the connection.
+ */
+static int khttpd_conn_read(struct sock *sk, char *buf, size_t cap)
+{
+	read_descriptor_t desc = { .arg.data = buf, .count = cap };
+	int n;
+
+	/* as recvmsg does: steer the flow's packets to this CPU (RFS) */
+	sock_rps_record_flow(sk);
+	n = tcp_read_sock(sk, &desc, khttpd_conn_read_actor);
+	if (n)
+		return n;
+	if (desc.error)
+		return desc.error;
+	if (sock_flag(sk, SOCK_DONE))
+		return 0;
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		return 0;
+	if (sk->sk_state == TCP_CLOSE)
+		return -ENOTCONN;
+	if (READ_ONCE(tcp_sk(sk)->urg_data) &&
+	    !skb_queue_empty(&sk->sk_receive_queue))
+		return -EPROTO;
+	return -EAGAIN;
+}
+
 /*
  * Receive once.  Into the connection's buffer if it holds part of a
  * request, else into the worker's scratch buffer, answering from there.
@@ -419,8 +456,9 @@ static int khttpd_conn_stash(struct khttpd_conn *c, const char *src,
  */
 static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
 {
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	struct kvec v;
+	struct khttpd_io *io = &c->worker->io;
+	char *buf;
+	size_t cap;
 	long n;
 	int ret;
 
@@ -438,23 +476,23 @@ static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
 			c->rx = rx;
 			c->rx_cap = cap;
 		}
-		v.iov_base = c->rx + c->rx_len;
-		v.iov_len = c->rx_cap - c->rx_len;
+		buf = c->rx + c->rx_len;
+		cap = c->rx_cap - c->rx_len;
 	} else {
-		v.iov_base = c->worker->scratch;
-		v.iov_len = KHTTPD_SCRATCH_SIZE;
+		buf = io->scratch;
+		cap = io->scratch_size;
 	}
-	ret = kernel_recvmsg(c->sock, &msg, &v, 1, v.iov_len, MSG_DONTWAIT);
+	ret = khttpd_conn_read(c->sock->sk, buf, cap);
 	if (ret <= 0 || c->lingering)
 		return ret;
 	if (c->rx_len) {
 		c->rx_len += ret;
 		return ret;
 	}
-	n = khttpd_conn_consume(c, c->worker->scratch, ret, answered);
+	n = khttpd_conn_consume(c, io->scratch, ret, answered);
 	if (n < 0)
 		return n;
-	if (n < ret && khttpd_conn_stash(c, c->worker->scratch + n, ret - n))
+	if (n < ret && khttpd_conn_stash(c, io->scratch + n, ret - n))
 		return -ENOMEM;
 	return ret;
 }
@@ -478,14 +516,18 @@ static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 }
 
 /*
- * Send what is queued.  Returns 0 when everything went, -EAGAIN when the
- * socket is full (tcp_sendmsg has then set SOCK_NOSPACE, so write_space
- * will requeue us), or another error.  *@progress is set if bytes went.
+ * Send what is queued, the socket held (by the thread, or the bh lock).
+ * Returns 0 when everything went, -EAGAIN when the socket is full
+ * (tcp_sendmsg_locked has then set SOCK_NOSPACE, so write_space will
+ * requeue us), or another error.  *@progress is set if bytes went.
+ * MSG_NOSIGNAL always: in softirq, current is whatever task was
+ * interrupted.
  */
-static int khttpd_conn_flush(struct khttpd_conn *c, bool *progress)
+int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
+		      bool *progress)
 {
-	/* the worker's: on the stack, 1 KiB would be zeroed at every call */
-	struct bio_vec *bv = c->worker->bvecs;
+	/* @io's: on the stack, 1 KiB would be zeroed at every call */
+	struct bio_vec *bv = io->bvecs;
 
 	while (c->tx_count) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
@@ -509,12 +551,12 @@ static int khttpd_conn_flush(struct khttpd_conn *c, bool *progress)
 				total += t->len;
 			}
 		}
-		if (c->worker->cfg.zerocopy)
+		if (io->cfg->zerocopy)
 			msg.msg_flags |= MSG_SPLICE_PAGES;
 		if (total < pending)
 			msg.msg_flags |= MSG_MORE;	/* the rest follows now */
 		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, total);
-		ret = sock_sendmsg(c->sock, &msg);
+		ret = tcp_sendmsg_locked(c->sock->sk, &msg, total);
 		if (ret < 0)
 			return ret;
 		*progress = true;
@@ -532,11 +574,20 @@ static int khttpd_conn_flush(struct khttpd_conn *c, bool *progress)
  */
 static bool khttpd_conn_finish(struct khttpd_conn *c)
 {
+	struct sock *sk = c->sock->sk;
+
 	c->closing = false;
-	if (skb_queue_empty_lockless(&c->sock->sk->sk_receive_queue))
+	if (skb_queue_empty(&sk->sk_receive_queue))
 		return true;
-	kernel_sock_shutdown(c->sock, SHUT_WR);
+	/*
+	 * shutdown() takes the socket itself (tcp_shutdown is not for
+	 * modules).  Lingering first, so that the fast path, which may run
+	 * while we let go, leaves the connection alone.
+	 */
 	c->lingering = true;
+	release_sock(sk);
+	kernel_sock_shutdown(c->sock, SHUT_WR);
+	lock_sock(sk);
 	khttpd_timeout_set(c->worker, &c->timeout, KHTTPD_T_IDLE, true);
 	return false;
 }
@@ -572,41 +623,43 @@ static void khttpd_conn_rearm(struct khttpd_conn *c, bool answered)
 		khttpd_timeout_set(w, &c->timeout, KHTTPD_T_IDLE, true);
 }
 
-static void khttpd_conn_process(struct khttpd_conn *c)
+/*
+ * One step of the worker's on a connection, the socket held: send, answer
+ * what was received, receive, within the budget.  Returns true if the
+ * connection is to be closed.
+ */
+static bool khttpd_conn_step(struct khttpd_conn *c)
 {
 	bool answered = false, sent = false;
 	int budget = KHTTPD_CONN_BUDGET;
 	long n;
 	int ret;
 
-	if (!c->sock)
-		return;		/* closed while it was queued */
-
 	while (budget-- > 0) {
-		ret = khttpd_conn_flush(c, &sent);
+		ret = khttpd_conn_flush(c, &c->worker->io, &sent);
 		if (ret == -EAGAIN) {
 			khttpd_timeout_set(c->worker, &c->timeout,
 					   KHTTPD_T_SEND, sent);
-			return;
+			return false;
 		}
 		if (ret)
-			goto close;
+			return true;
 		if (c->closing && khttpd_conn_finish(c))
-			goto close;
+			return true;
 
 		if (c->lingering) {
 			ret = khttpd_conn_recv(c, &answered);
 			if (ret == -EAGAIN)
-				return;
+				return false;
 			if (ret <= 0)
-				goto close;
+				return true;
 			continue;
 		}
 
 		if (c->rx_len) {
 			n = khttpd_conn_consume(c, c->rx, c->rx_len, &answered);
 			if (n < 0)
-				goto close;
+				return true;
 			c->rx_len -= n;
 			memmove(c->rx, c->rx + n, c->rx_len);
 			if (!c->rx_len) {
@@ -617,28 +670,41 @@ static void khttpd_conn_process(struct khttpd_conn *c)
 				continue;
 		}
 		if (c->peer_closed)
-			goto close;	/* every whole request is answered */
+			return true;	/* every whole request is answered */
 
 		if (khttpd_conn_nothing_to_read(c)) {
 			khttpd_conn_rearm(c, answered);
-			return;
+			return false;
 		}
 		ret = khttpd_conn_recv(c, &answered);
 		if (ret == -EAGAIN) {
 			khttpd_conn_rearm(c, answered);
-			return;
+			return false;
 		}
 		if (ret < 0)
-			goto close;
+			return true;
 		if (ret == 0)
 			c->peer_closed = true;
 	}
 	/* Out of budget with work left: go to the back of the line. */
 	khttpd_conn_rearm(c, answered);
 	khttpd_conn_queue(c);
-	return;
-close:
-	khttpd_conn_close(c, false);
+	return false;
+}
+
+static void khttpd_conn_process(struct khttpd_conn *c)
+{
+	struct sock *sk;
+	bool close;
+
+	if (!c->sock)
+		return;		/* closed while it was queued */
+	sk = c->sock->sk;
+	lock_sock(sk);
+	close = khttpd_conn_step(c);
+	release_sock(sk);
+	if (close)
+		khttpd_conn_close(c, false);
 }
 
 /*
@@ -650,16 +716,16 @@ void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	struct khttpd_entry *e = khttpd_store_error(503);
-	struct kvec v = { .iov_base = w->scratch };
+	struct kvec v = { .iov_base = w->io.scratch };
 	size_t n;
 
 	u64 off, len;
 
-	n = khttpd_http_head(w->scratch, KHTTPD_HEAD_MAX, 503, 11, false,
-			     khttpd_worker_date(w));
+	n = khttpd_http_head(w->io.scratch, KHTTPD_HEAD_MAX, 503, 11, false,
+			     khttpd_io_date(&w->io));
 	khttpd_http_part_range(khttpd_entry_layout(e), KHTTPD_PART_FULL, &off,
 			       &len);
-	khttpd_entry_copy(e, off, w->scratch + n, len);
+	khttpd_entry_copy(e, off, w->io.scratch + n, len);
 	v.iov_len = n + len;
 	khttpd_entry_put(e);
 	khttpd_stat_inc(refused);
@@ -667,7 +733,7 @@ void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock)
 	kernel_sendmsg(sock, &msg, &v, 1, v.iov_len);
 
 	for (n = 0; n < 4; n++) {
-		v.iov_len = KHTTPD_SCRATCH_SIZE;
+		v.iov_len = w->io.scratch_size;
 		if (kernel_recvmsg(sock, &msg, &v, 1, v.iov_len,
 				   MSG_DONTWAIT) <= 0)
 			break;

@@ -179,15 +179,15 @@ static void khttpd_worker_accept(struct khttpd_worker *w)
 	set_bit(KHTTPD_WORKER_ACCEPT, &w->flags);
 }
 
-const char *khttpd_worker_date(struct khttpd_worker *w)
+const char *khttpd_io_date(struct khttpd_io *io)
 {
 	time64_t now = ktime_get_real_seconds();
 
-	if (now != w->date_secs) {
-		khttpd_http_date(now, w->date);
-		w->date_secs = now;
+	if (now != io->date_secs) {
+		khttpd_http_date(now, io->date);
+		io->date_secs = now;
 	}
-	return w->date;
+	return io->date;
 }
 
 /* Take the settings in effect if they changed since our snapshot. */
@@ -232,6 +232,44 @@ static int khttpd_worker_fn(void *data)
 	return 0;
 }
 
+static void khttpd_worker_free_io(struct khttpd_worker *w)
+{
+	kfree(w->fast.io.bvecs);
+	kfree(w->fast.io.scratch);
+	kfree(w->io.bvecs);
+	kvfree(w->io.scratch);
+}
+
+static int khttpd_worker_alloc_io(struct khttpd_worker *w)
+{
+	int node = cpu_to_node(w->cpu);
+
+	w->io.scratch = kvmalloc_node(KHTTPD_SCRATCH_SIZE, GFP_KERNEL, node);
+	w->io.scratch_size = KHTTPD_SCRATCH_SIZE;
+	w->io.bvecs = kcalloc_node(KHTTPD_BVECS, sizeof(*w->io.bvecs),
+				   GFP_KERNEL, node);
+	w->io.cfg = &w->cfg;
+	w->io.limits = &w->limits;
+	w->io.gfp = GFP_KERNEL;
+
+	w->fast.io.scratch = kmalloc_node(KHTTPD_FAST_SCRATCH, GFP_KERNEL, node);
+	w->fast.io.scratch_size = KHTTPD_FAST_SCRATCH;
+	w->fast.io.bvecs = kcalloc_node(KHTTPD_BVECS, sizeof(*w->fast.io.bvecs),
+					GFP_KERNEL, node);
+	w->fast.io.cfg = &w->fast.cfg;
+	w->fast.io.limits = &w->fast.limits;
+	w->fast.io.gfp = GFP_ATOMIC | __GFP_NOWARN;
+	w->fast.cfg_gen = khttpd_config_read(&w->fast.cfg);
+	khttpd_config_limits(&w->fast.cfg, &w->fast.limits);
+
+	if (!w->io.scratch || !w->io.bvecs || !w->fast.io.scratch ||
+	    !w->fast.io.bvecs) {
+		khttpd_worker_free_io(w);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Tear down a worker whose thread has stopped (or never ran). */
 static void khttpd_worker_free(struct khttpd_worker *w)
 {
@@ -239,8 +277,7 @@ static void khttpd_worker_free(struct khttpd_worker *w)
 	khttpd_conn_close_all(w);
 	WARN_ON_ONCE(w->nr_conns);
 	put_task_struct(w->task);
-	kfree(w->bvecs);
-	kvfree(w->scratch);
+	khttpd_worker_free_io(w);
 	kfree(w);
 }
 
@@ -258,13 +295,7 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 	khttpd_timers_init(w);
 	w->cfg_gen = khttpd_config_gen() - 1;	/* take the first snapshot */
 	khttpd_worker_sync_config(w);
-	w->scratch = kvmalloc_node(KHTTPD_SCRATCH_SIZE, GFP_KERNEL,
-				   cpu_to_node(cpu));
-	w->bvecs = kcalloc_node(KHTTPD_BVECS, sizeof(*w->bvecs), GFP_KERNEL,
-				cpu_to_node(cpu));
-	if (!w->scratch || !w->bvecs) {
-		kfree(w->bvecs);
-		kvfree(w->scratch);
+	if (khttpd_worker_alloc_io(w)) {
 		kfree(w);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -273,8 +304,7 @@ static struct khttpd_worker *khttpd_worker_create(unsigned int cpu)
 
 	task = kthread_create_on_cpu(khttpd_worker_fn, w, cpu, "khttpd/%u");
 	if (IS_ERR(task)) {
-		kfree(w->bvecs);
-		kvfree(w->scratch);
+		khttpd_worker_free_io(w);
 		kfree(w);
 		return ERR_CAST(task);
 	}
@@ -344,6 +374,11 @@ static void khttpd_server_teardown(struct khttpd_worker **workers)
 	for_each_possible_cpu(cpu)
 		if (workers[cpu])
 			khttpd_worker_free(workers[cpu]);
+	/*
+	 * Restoring a connection's callbacks waited for the ones running,
+	 * but those may still be returning into our code.
+	 */
+	synchronize_rcu();
 	kfree(workers);
 }
 

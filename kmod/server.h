@@ -2,15 +2,19 @@
 /*
  * The server: one worker per CPU.  A worker is one CPU's share of the
  * server: a kthread bound to that CPU, its own SO_REUSEPORT listeners, and
- * the connections it accepted.  Socket callbacks (softirq, any CPU) only
- * push onto @ready or set a flag and wake the thread; everything else about
- * a connection happens in the thread, so connection state needs no lock.
+ * the connections it accepted.  Socket callbacks (softirq) either answer a
+ * connection's whole requests themselves, on the worker's CPU (fastpath.c),
+ * or push it onto @ready and wake the thread.  A connection's state is
+ * only changed while holding its socket: the thread holds lock_sock() for
+ * a whole step, the fast path runs under the bh lock of a socket that no
+ * thread owns.
  */
 #ifndef _KHTTPD_SERVER_H
 #define _KHTTPD_SERVER_H
 
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/gfp_types.h>
 #include <linux/time64.h>
 #include <linux/types.h>
 #include <linux/khttpd.h>
@@ -36,6 +40,36 @@ struct khttpd_listener {
 
 #define KHTTPD_MAX_LISTENERS	2	/* IPv4 and IPv6 */
 
+/*
+ * What answering needs besides the connection: buffers, the settings in
+ * force and a cached Date.  A worker has two: one for its thread, one for
+ * the softirq fast path on its CPU (fastpath.c), since a softirq can
+ * interrupt the thread in the middle of using its own.
+ */
+struct khttpd_io {
+	char *scratch;				/* receive buffer */
+	size_t scratch_size;
+	struct bio_vec *bvecs;			/* KHTTPD_BVECS, for sendmsg */
+	const struct khttpd_config *cfg;
+	const struct khttpd_limits *limits;	/* of @cfg, for the engine */
+	gfp_t gfp;				/* for arena pages */
+	time64_t date_secs;			/* second of @date */
+	char date[KHTTPD_DATE_LEN];		/* cached IMF-fixdate */
+};
+
+/*
+ * The fast path's state on a worker's CPU: only softirq on that CPU uses
+ * it (softirqs do not nest), with a snapshot of the settings of its own,
+ * taken from the seqlock when the generation moves.
+ */
+struct khttpd_fast {
+	struct khttpd_io io;
+	struct khttpd_config cfg;
+	struct khttpd_limits limits;
+	unsigned int cfg_gen;
+	bool busy;		/* in use: a nested call leaves to the worker */
+};
+
 struct khttpd_worker {
 	unsigned int cpu;
 	struct task_struct *task;
@@ -56,10 +90,8 @@ struct khttpd_worker {
 
 	struct khttpd_timers timers;
 
-	time64_t date_secs;			/* second of @date */
-	char date[KHTTPD_DATE_LEN];		/* cached IMF-fixdate */
-	char *scratch;				/* receive buffer, see conn.c */
-	struct bio_vec *bvecs;			/* KHTTPD_BVECS, for sendmsg */
+	struct khttpd_io io;			/* the thread's */
+	struct khttpd_fast fast;		/* softirq's, on @cpu */
 };
 
 #define KHTTPD_WORKER_ACCEPT	0	/* listener has connections waiting */
@@ -67,9 +99,10 @@ struct khttpd_worker {
 #define KHTTPD_WORKER_CONFIG	2	/* the settings changed */
 
 #define KHTTPD_SCRATCH_SIZE	65536
+#define KHTTPD_FAST_SCRATCH	16384	/* the fast path peeks this much */
 #define KHTTPD_BVECS		64	/* page pieces per sendmsg */
 
-const char *khttpd_worker_date(struct khttpd_worker *w);
+const char *khttpd_io_date(struct khttpd_io *io);
 
 int khttpd_server_init(void);
 void khttpd_server_exit(void);

@@ -23,7 +23,7 @@ void khttpd_stats_read(struct khttpd_stats *st)
 	st->size = sizeof(*st);
 	for_each_possible_cpu(cpu) {
 		const struct khttpd_pcpu_stats *p;
-		u64 v[11];
+		u64 v[13];
 		unsigned int seq;
 
 		p = per_cpu_ptr(&khttpd_pcpu_stats, cpu);
@@ -37,6 +37,8 @@ void khttpd_stats_read(struct khttpd_stats *st)
 			v[8] = u64_stats_read(&p->closed);
 			v[9] = u64_stats_read(&p->refused);
 			v[10] = u64_stats_read(&p->timed_out);
+			v[11] = u64_stats_read(&p->requests_fast);
+			v[12] = u64_stats_read(&p->fast_handoffs);
 		} while (u64_stats_fetch_retry(&p->syncp, seq));
 		st->requests += v[0];
 		for (i = 0; i < ARRAY_SIZE(st->responses); i++)
@@ -46,6 +48,8 @@ void khttpd_stats_read(struct khttpd_stats *st)
 		st->conns_closed += v[8];
 		st->conns_refused += v[9];
 		st->conns_timed_out += v[10];
+		st->requests_fast += v[11];
+		st->fast_handoffs += v[12];
 	}
 	st->conns_open = st->conns_accepted - st->conns_closed;
 	khttpd_store_usage(&st->entries, &st->content_bytes);

@@ -19,6 +19,8 @@ struct khttpd_pcpu_stats {
 	u64_stats_t closed;
 	u64_stats_t refused;
 	u64_stats_t timed_out;
+	u64_stats_t requests_fast;
+	u64_stats_t fast_handoffs;
 	struct u64_stats_sync syncp;
 };
 

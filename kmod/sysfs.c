@@ -73,6 +73,7 @@ CONFIG_ATTR(max_header_bytes, MAX_HEADER_BYTES);
 CONFIG_ATTR(max_header_fields, MAX_HEADER_FIELDS);
 CONFIG_ATTR(max_body, MAX_BODY);
 CONFIG_ATTR(zerocopy, ZEROCOPY);
+CONFIG_ATTR(fastpath, FASTPATH);
 CONFIG_ATTR(mem_cap, MEM_CAP);
 
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -114,6 +115,7 @@ static struct attribute *khttpd_config_attrs[] = {
 	&khttpd_config_attr_max_header_fields.attr.attr,
 	&khttpd_config_attr_max_body.attr.attr,
 	&khttpd_config_attr_zerocopy.attr.attr,
+	&khttpd_config_attr_fastpath.attr.attr,
 	&khttpd_config_attr_mem_cap.attr.attr,
 	NULL,
 };
@@ -158,6 +160,8 @@ STAT(conns_refused, conns_refused);
 STAT(conns_timed_out, conns_timed_out);
 STAT(entries, entries);
 STAT(content_bytes, content_bytes);
+STAT(requests_fast, requests_fast);
+STAT(fast_handoffs, fast_handoffs);
 
 static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_requests.attr.attr,
@@ -174,6 +178,8 @@ static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_conns_timed_out.attr.attr,
 	&khttpd_stat_entries.attr.attr,
 	&khttpd_stat_content_bytes.attr.attr,
+	&khttpd_stat_requests_fast.attr.attr,
+	&khttpd_stat_fast_handoffs.attr.attr,
 	NULL,
 };
 

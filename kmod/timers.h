@@ -7,11 +7,16 @@
  * class's timeout changes, every deadline of the list moves by the same
  * amount and the order holds.  The timer is at the earliest head, and only
  * wakes the worker: expiring runs in the worker's thread.
+ *
+ * The lists are the worker's, but the fast path (softirq on the worker's
+ * CPU) moves a connection it answered to the idle list too, so they are
+ * under a lock taken with bottom halves off.
  */
 #ifndef _KHTTPD_TIMERS_H
 #define _KHTTPD_TIMERS_H
 
 #include <linux/list.h>
+#include <linux/spinlock_types.h>
 #include <linux/timer.h>
 #include <linux/types.h>
 
@@ -33,6 +38,7 @@ struct khttpd_timeout {
 };
 
 struct khttpd_timers {
+	spinlock_t lock;	/* the lists, deadlines and classes */
 	struct list_head lists[KHTTPD_T_CLASSES];
 	unsigned long timeout[KHTTPD_T_CLASSES];	/* jiffies */
 	struct timer_list timer;
@@ -47,6 +53,6 @@ void khttpd_timers_expire(struct khttpd_worker *w);
 void khttpd_timeout_init(struct khttpd_timeout *t);
 void khttpd_timeout_set(struct khttpd_worker *w, struct khttpd_timeout *t,
 			enum khttpd_timer_class class, bool restart);
-void khttpd_timeout_del(struct khttpd_timeout *t);
+void khttpd_timeout_del(struct khttpd_worker *w, struct khttpd_timeout *t);
 
 #endif /* _KHTTPD_TIMERS_H */

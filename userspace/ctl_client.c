@@ -110,6 +110,7 @@ const struct khttpd_param khttpd_params[] = {
 	CFG(max_header_fields, MAX_HEADER_FIELDS),
 	CFG(max_body, MAX_BODY),
 	CFG(zerocopy, ZEROCOPY),
+	CFG(fastpath, FASTPATH),
 	CFG(mem_cap, MEM_CAP),
 };
 #undef CFG

@@ -96,12 +96,13 @@ static int cmd_version(int argc, char **argv)
 		       ctl.uring ? "uring_cmd" : "ioctl");
 		return 0;
 	}
-	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s\n",
+	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s\n",
 	       v.release, v.abi, ctl.uring ? "uring_cmd" : "ioctl",
 	       v.features & KHTTPD_F_URING_CMD ? " uring_cmd" : "",
 	       v.features & KHTTPD_F_IPV6 ? " ipv6" : "",
 	       v.features & KHTTPD_F_ZEROCOPY ? " zerocopy" : "",
-	       v.features & KHTTPD_F_CPUSET ? " cpuset" : "");
+	       v.features & KHTTPD_F_CPUSET ? " cpuset" : "",
+	       v.features & KHTTPD_F_FASTPATH ? " fastpath" : "");
 	return 0;
 }
 
@@ -490,7 +491,8 @@ static void print_stats(const struct khttpd_stats *s)
 		printf(",\"bytes_sent\":%llu,\"conns_accepted\":%llu,"
 		       "\"conns_closed\":%llu,\"conns_open\":%llu,"
 		       "\"conns_refused\":%llu,\"conns_timed_out\":%llu,"
-		       "\"entries\":%llu,\"content_bytes\":%llu}\n",
+		       "\"entries\":%llu,\"content_bytes\":%llu,"
+		       "\"requests_fast\":%llu,\"fast_handoffs\":%llu}\n",
 		       (unsigned long long)s->bytes_sent,
 		       (unsigned long long)s->conns_accepted,
 		       (unsigned long long)s->conns_closed,
@@ -498,7 +500,9 @@ static void print_stats(const struct khttpd_stats *s)
 		       (unsigned long long)s->conns_refused,
 		       (unsigned long long)s->conns_timed_out,
 		       (unsigned long long)s->entries,
-		       (unsigned long long)s->content_bytes);
+		       (unsigned long long)s->content_bytes,
+		       (unsigned long long)s->requests_fast,
+		       (unsigned long long)s->fast_handoffs);
 		return;
 	}
 	printf("running          %u\n", s->running);
@@ -514,6 +518,8 @@ static void print_stats(const struct khttpd_stats *s)
 	printf("conns_timed_out  %llu\n", (unsigned long long)s->conns_timed_out);
 	printf("entries          %llu\n", (unsigned long long)s->entries);
 	printf("content_bytes    %llu\n", (unsigned long long)s->content_bytes);
+	printf("requests_fast    %llu\n", (unsigned long long)s->requests_fast);
+	printf("fast_handoffs    %llu\n", (unsigned long long)s->fast_handoffs);
 }
 
 static int cmd_stats(int argc, char **argv)

@@ -99,6 +99,7 @@ struct khttpd_uring_cmd {
 #define KHTTPD_F_IPV6		(1ULL << 1)	/* KHTTPD_START_IPV6 */
 #define KHTTPD_F_ZEROCOPY	(1ULL << 2)	/* MSG_SPLICE_PAGES sends */
 #define KHTTPD_F_CPUSET		(1ULL << 3)	/* khttpd_start.cpus */
+#define KHTTPD_F_FASTPATH	(1ULL << 4)	/* answers in the socket callback */
 
 struct khttpd_version {
 	__u32 size;
@@ -182,7 +183,9 @@ struct khttpd_stats {
 	__u64 conns_timed_out;
 	__u64 entries;		/* content store */
 	__u64 content_bytes;	/* memory they use, counted against mem_cap */
-	__u64 reserved[8];
+	__u64 requests_fast;	/* of requests, answered in the socket callback */
+	__u64 fast_handoffs;	/* callbacks that left work to the worker */
+	__u64 reserved[6];
 };
 
 /* Ranges and defaults of these fields: KHTTPD_CFG_* below. */
@@ -199,7 +202,7 @@ struct khttpd_config {
 	__u32 zerocopy;
 	__u16 port;
 	__u16 reserved0;
-	__u32 reserved1;
+	__u32 fastpath;		/* answer whole requests in the socket callback */
 	__u64 mem_cap;
 	__u64 reserved[4];
 };
@@ -246,6 +249,9 @@ struct khttpd_config {
 #define KHTTPD_CFG_ZEROCOPY_MIN		0
 #define KHTTPD_CFG_ZEROCOPY_MAX		1
 #define KHTTPD_CFG_ZEROCOPY_DEF		1
+#define KHTTPD_CFG_FASTPATH_MIN		0
+#define KHTTPD_CFG_FASTPATH_MAX		1
+#define KHTTPD_CFG_FASTPATH_DEF		1
 #define KHTTPD_CFG_MEM_CAP_MIN		(1ULL << 20)
 #define KHTTPD_CFG_MEM_CAP_MAX		(1ULL << 40)
 #define KHTTPD_CFG_MEM_CAP_DEF		(64ULL << 20)

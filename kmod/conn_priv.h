@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A connection's insides, shared by its two answering paths: the worker's
+ * thread (conn.c) and the socket callback (fastpath.c).  Whoever holds the
+ * socket may change them: the thread under lock_sock(), the callback under
+ * the bh lock of a socket no thread owns.
+ */
+#ifndef _KHTTPD_CONN_PRIV_H
+#define _KHTTPD_CONN_PRIV_H
+
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+
+#include "http.h"
+#include "timers.h"
+
+struct khttpd_entry;
+struct khttpd_io;
+struct khttpd_worker;
+struct sock;
+struct socket;
+
+#define KHTTPD_TX_SLOTS		32
+
+/* A range of bytes to send: of a stored entry, or of the conn's arena. */
+struct khttpd_tx {
+	struct khttpd_entry *entry;	/* reference held, or NULL */
+	struct page *page;		/* arena page (reference held) */
+	u64 off;
+	u64 len;
+};
+
+struct khttpd_conn {
+	struct khttpd_worker *worker;
+	struct socket *sock;
+	struct list_head node;		/* in worker->conns */
+	struct llist_node ready_node;	/* in worker->ready while QUEUED */
+	unsigned long flags;		/* KHTTPD_CONN_* bits */
+	refcount_t ref;			/* one for the owner, one if queued */
+
+	/* the socket's callbacks before we installed ours */
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+
+	struct khttpd_timeout timeout;	/* in the worker's lists */
+
+	bool served;		/* a request was answered */
+	bool closing;		/* answer queued, then close */
+	bool lingering;		/* write side shut, discarding until EOF */
+	bool peer_closed;	/* read side saw EOF */
+
+	/* responses waiting to be sent, oldest first (a ring) */
+	struct khttpd_tx tx[KHTTPD_TX_SLOTS];
+	unsigned int tx_head, tx_count;
+
+	/* per-response bytes (status line, Date...) are written here */
+	struct page *arena;
+	unsigned int arena_off;
+
+	/* bytes received and not yet consumed, when any are left over */
+	struct khttpd_parser parser;
+	char *rx;
+	unsigned int rx_len, rx_cap;
+};
+
+#define KHTTPD_CONN_QUEUED	0	/* on worker->ready */
+
+/* Put @c on its worker's ready list (once) and wake the worker. */
+void khttpd_conn_queue(struct khttpd_conn *c);
+
+/*
+ * The answer to one request (@req, or the refusal @parse_status): its
+ * entry (a reference), which part of it and where that part lies.
+ */
+struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
+				      int parse_status, struct khttpd_answer *a,
+				      u64 *off, u64 *len);
+/*
+ * Queue the answer khttpd_conn_pick() chose, taking over its reference.
+ * Needs two free tx slots.  Returns false only when out of memory.
+ */
+bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
+			      u8 version, const struct khttpd_answer *a,
+			      struct khttpd_entry *e, u64 off, u64 len);
+/* Send what is queued, the socket held; 0, -EAGAIN or another error. */
+int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
+		      bool *progress);
+
+/*
+ * The socket callback's own answer (fastpath.c), from data_ready with the
+ * socket's bh lock held.  Returns true if it left nothing for the worker.
+ */
+bool khttpd_fast_answer(struct khttpd_conn *c, struct sock *sk);
+
+#endif /* _KHTTPD_CONN_PRIV_H */
