@@ -146,8 +146,9 @@ bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock)
 	/* Responses go out whole; never hold a small one back. */
 	tcp_sock_set_nodelay(sk);
 	/*
-	 * The fast path sends from softirq: no sleeping allocation, and not
-	 * the page fragment of whatever task it interrupted.
+	 * The fast path sends from softirq: no sleeping allocation (but see
+	 * khttpd_conn_hold()), and not the page fragment of whatever task it
+	 * interrupted.
 	 */
 	sk->sk_allocation = GFP_ATOMIC;
 	sk->sk_use_task_frag = false;
@@ -567,6 +568,23 @@ int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
 }
 
 /*
+ * The worker takes the socket for a step.  While it holds it, the fast
+ * path cannot run, so its sends may sleep to allocate as any process's
+ * do; GFP_ATOMIC is back before anything else can send.
+ */
+static void khttpd_conn_hold(struct sock *sk)
+{
+	lock_sock(sk);
+	sk->sk_allocation = GFP_KERNEL;
+}
+
+static void khttpd_conn_let_go(struct sock *sk)
+{
+	sk->sk_allocation = GFP_ATOMIC;
+	release_sock(sk);
+}
+
+/*
  * All answers are out and the connection is to close.  If the client sent
  * more than we read, closing now would send a RST that can destroy the
  * answer in flight at the client, so shut the write side and discard input
@@ -585,9 +603,9 @@ static bool khttpd_conn_finish(struct khttpd_conn *c)
 	 * while we let go, leaves the connection alone.
 	 */
 	c->lingering = true;
-	release_sock(sk);
+	khttpd_conn_let_go(sk);
 	kernel_sock_shutdown(c->sock, SHUT_WR);
-	lock_sock(sk);
+	khttpd_conn_hold(sk);
 	khttpd_timeout_set(c->worker, &c->timeout, KHTTPD_T_IDLE, true);
 	return false;
 }
@@ -700,9 +718,9 @@ static void khttpd_conn_process(struct khttpd_conn *c)
 	if (!c->sock)
 		return;		/* closed while it was queued */
 	sk = c->sock->sk;
-	lock_sock(sk);
+	khttpd_conn_hold(sk);
 	close = khttpd_conn_step(c);
-	release_sock(sk);
+	khttpd_conn_let_go(sk);
 	if (close)
 		khttpd_conn_close(c, false);
 }
