@@ -595,7 +595,12 @@ static bool khttpd_conn_finish(struct khttpd_conn *c)
 	struct sock *sk = c->sock->sk;
 
 	c->closing = false;
-	if (skb_queue_empty(&sk->sk_receive_queue))
+	/*
+	 * What arrived while we hold the socket waits in its backlog, not
+	 * yet in the receive queue: that is more input too.
+	 */
+	if (skb_queue_empty(&sk->sk_receive_queue) &&
+	    !READ_ONCE(sk->sk_backlog.tail))
 		return true;
 	/*
 	 * shutdown() takes the socket itself (tcp_shutdown is not for
@@ -720,6 +725,13 @@ static void khttpd_conn_process(struct khttpd_conn *c)
 	sk = c->sock->sk;
 	khttpd_conn_hold(sk);
 	close = khttpd_conn_step(c);
+	/*
+	 * Until khttpd_conn_close() takes the callbacks back, the fast path
+	 * may run once we let go: it must not answer on a connection that
+	 * is closing.
+	 */
+	if (close)
+		c->closing = true;
 	khttpd_conn_let_go(sk);
 	if (close)
 		khttpd_conn_close(c, false);
