@@ -21,13 +21,85 @@ double khttpd_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The current value of setting @key: /sys/kernel/khttpd/@key, else the
+ * module parameter's file; NUL-terminated and trimmed in @buf, or false.
+ */
+static bool khttpd_setting_text(const char *key, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t r;
+	size_t n;
+	int fd = -1, i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), i ? "/sys/module/khttpd/parameters/%s" :
+			 "/sys/kernel/khttpd/%s", key);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+	}
+	if (fd < 0)
+		return false;
+	r = read(fd, buf, len - 1);
+	close(fd);
+	n = r > 0 ? r : 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return true;
+}
+
+/* Both are numbers (any base strtoull takes) of the same value. */
+static bool khttpd_same_number(const char *a, const char *b)
+{
+	char *ea, *eb;
+	unsigned long long x = strtoull(a, &ea, 0), y = strtoull(b, &eb, 0);
+
+	return *a && *b && !*ea && !*eb && x == y;
+}
+
+/*
+ * The kernel ignores a parameter the module does not have (it only logs
+ * "unknown parameter"): check that each of KHTTPD_EXTRA_PARAMS @extra took
+ * effect, so that a rerun "with X" never passes without X.  0 or -EINVAL.
+ */
+static int khttpd_extra_params_took(const char *extra)
+{
+	char buf[512], *save, *tok, *eq, cur[128];
+
+	snprintf(buf, sizeof(buf), "%s", extra);
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		eq = strchr(tok, '=');
+		if (!eq)
+			continue;	/* a bool flag: nothing to read back */
+		*eq++ = '\0';
+		if (!khttpd_setting_text(tok, cur, sizeof(cur))) {
+			printf("# KHTTPD_EXTRA_PARAMS: this khttpd has no setting %s\n",
+			       tok);
+			return -EINVAL;
+		}
+		if (strcmp(cur, eq) && !khttpd_same_number(cur, eq)) {
+			printf("# KHTTPD_EXTRA_PARAMS: %s is %s, not %s\n",
+			       tok, cur, eq);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int khttpd_load(const char *params)
 {
 	int fd = open(khttpd_module_path(), O_RDONLY | O_CLOEXEC);
+	const char *extra = getenv("KHTTPD_EXTRA_PARAMS");
+	char all[1024];
 	int ret;
 
 	if (fd < 0)
 		return -errno;
+	/* appended: a parameter given twice takes its last value */
+	snprintf(all, sizeof(all), "%s%s%s", params ? params : "",
+		 extra && *extra ? " " : "", extra ? extra : "");
 	/*
 	 * A test killed by its timeout skips its teardown and leaves the
 	 * module loaded (and fails for it): do not fail every test after it.
@@ -36,9 +108,14 @@ int khttpd_load(const char *params)
 		printf("# khttpd was left loaded: unloading it first\n");
 		syscall(SYS_delete_module, "khttpd", O_NONBLOCK);
 	}
-	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
+	ret = syscall(SYS_finit_module, fd, all, 0);
 	ret = ret ? -errno : 0;
 	close(fd);
+	if (!ret && extra && *extra) {
+		ret = khttpd_extra_params_took(extra);
+		if (ret)
+			syscall(SYS_delete_module, "khttpd", O_NONBLOCK);
+	}
 	return ret;
 }
 

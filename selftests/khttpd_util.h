@@ -38,6 +38,13 @@ double khttpd_now(void);
 /*
  * insmod $KHTTPD_MODULE (default /khttpd/khttpd.ko) with @params, first
  * unloading a khttpd left loaded; returns 0 or -errno.
+ * $KHTTPD_EXTRA_PARAMS (space-separated key=value) is appended to @params,
+ * so it overrides them: the runner reruns suites with it (fastpath=0).
+ * Each of its keys must then read back, from /sys/kernel/khttpd/<key> or
+ * the module parameter, as the value given: else (the module has no such
+ * setting, which insmod only logs and ignores) the module is unloaded
+ * again and the result is -EINVAL.  khttpd_server_start("khttpd") goes
+ * through here; uring-httpd does not get them.
  */
 int khttpd_load(const char *params);
 /* rmmod khttpd; 0 or -errno. */
