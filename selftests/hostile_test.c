@@ -598,4 +598,79 @@ next:
 	after_attack(_metadata, self);
 }
 
+#ifndef KHTTPD_F_FASTPATH
+#define KHTTPD_F_FASTPATH	(1ULL << 4)
+#endif
+
+/*
+ * Urgent data (MSG_OOB) has no meaning in HTTP: a connection that sends
+ * it is closed (EOF or reset) within a generous deadline, whether the
+ * urgent byte cuts a request head, follows a whole request in the same
+ * segment, or comes in the middle of a pipelined burst; others are
+ * served meanwhile.  (Before the fast path the byte was skipped and the
+ * request answered; so this needs a module with KHTTPD_F_FASTPATH.)
+ */
+TEST_F_TIMEOUT(hostile, urgent_byte_closes_the_connection, 300)
+{
+	struct khttpd_version v = { .size = sizeof(v) };
+	char burst[4096], got[8192];
+	int c, fd, i;
+	size_t n;
+
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_VERSION, &v, sizeof(v)));
+	if (!(v.features & KHTTPD_F_FASTPATH))
+		SKIP(return, "this khttpd skips urgent data (no KHTTPD_F_FASTPATH)");
+	for (n = 0, i = 0; i < 20; i++)
+		n += sprintf(burst + n, "GET / HTTP/1.1\r\n" H "\r\n");
+	for (c = 0; c < 4; c++) {
+		fd = hconnect(self);
+		ASSERT_GE(fd, 0);
+		self->cl.fd = fd;
+		self->cl.len = 0;
+		switch (c) {
+		case 0:	/* answered once, then a head cut by the urgent byte */
+			ASSERT_EQ(0, khttpd_roundtrip(&self->cl, GET_ROOT, &self->r));
+			ASSERT_EQ(200, self->r.status);
+			ASSERT_EQ(0, khttpd_send_str(fd, "GET / HTTP/1.1\r\nHo"));
+			usleep(20000);
+			ASSERT_EQ(1, send(fd, "!", 1, MSG_OOB | MSG_NOSIGNAL));
+			khttpd_send_str(fd, "st: t\r\n\r\n");
+			break;
+		case 1:	/* a whole request, the urgent byte in its segment */
+			ASSERT_EQ(0, khttpd_send_str(fd, "GET / HTTP/1.1\r\n" H "\r\n"));
+			ASSERT_EQ(1, send(fd, "!", 1, MSG_OOB | MSG_NOSIGNAL));
+			break;
+		case 2:	/* on a fresh connection, before any request */
+			ASSERT_EQ(1, send(fd, "!", 1, MSG_OOB | MSG_NOSIGNAL));
+			khttpd_send_str(fd, GET_ROOT);
+			break;
+		default: /* in the middle of a pipelined burst */
+			ASSERT_EQ(0, khttpd_send_all(fd, burst, n / 2 + 7));
+			ASSERT_EQ(1, send(fd, "!", 1, MSG_OOB | MSG_NOSIGNAL));
+			khttpd_send_all(fd, burst + n / 2 + 7, n - n / 2 - 7);
+			break;
+		}
+		/* meanwhile another client is served */
+		{
+			struct khttpd_client *o = malloc(sizeof(*o));
+
+			ASSERT_NE(NULL, o);
+			o->fd = hconnect(self);
+			ASSERT_GE(o->fd, 0);
+			o->len = 0;
+			ASSERT_EQ(0, khttpd_roundtrip(o, GET_ROOT, &self->r));
+			EXPECT_EQ(200, self->r.status);
+			khttpd_client_close(o);
+			free(o);
+		}
+		EXPECT_TRUE(sees_end(fd, 10000, got, sizeof(got)))
+			TH_LOG("case %d: connection with urgent data left open", c);
+		/* what came before the end is whole answers, never more than sent */
+		EXPECT_TRUE(!got[0] || !strncmp(got, "HTTP/1.1 ", 9))
+			TH_LOG("case %d: got %.40s", c, got);
+		khttpd_client_close(&self->cl);
+	}
+	after_attack(_metadata, self);
+}
+
 TEST_HARNESS_MAIN
