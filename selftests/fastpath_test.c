@@ -60,6 +60,8 @@ FIXTURE(fastset) {
 
 FIXTURE_VARIANT(fast) {
 	int fastpath;		/* -1: the module's default */
+	bool copy;		/* zerocopy=0: TCP copies, in softirq too */
+	bool rps;		/* lo's packets steered to CPU 0 */
 };
 
 FIXTURE_VARIANT_ADD(fast, on) {
@@ -70,6 +72,23 @@ FIXTURE_VARIANT_ADD(fast, off) {
 	.fastpath = 0,
 };
 
+FIXTURE_VARIANT_ADD(fast, on_copy) {
+	.fastpath = -1,
+	.copy = true,
+};
+
+/*
+ * Receive packet steering of lo to CPU 0, clients on another CPU: every
+ * connection is accepted by worker 0 and its packets are processed in
+ * softirq on CPU 0, raised by IPI wherever worker 0's thread is (over
+ * plain loopback the softirq runs in the sending client's context, never
+ * in the middle of the worker's code).  As a NIC's interrupts would.
+ */
+FIXTURE_VARIANT_ADD(fast, on_rps) {
+	.fastpath = -1,
+	.rps = true,
+};
+
 static long long stat_read(const char *name)
 {
 	char path[128];
@@ -77,6 +96,20 @@ static long long stat_read(const char *name)
 
 	snprintf(path, sizeof(path), "stats/%s", name);
 	return khttpd_sysfs_read(path, &v) ? -1 : (long long)v;
+}
+
+struct counts {
+	long long req, fast, handoffs;
+};
+
+static struct counts counts(void)
+{
+	struct counts c = {
+		stat_read("requests"), stat_read("requests_fast"),
+		stat_read("fast_handoffs"),
+	};
+
+	return c;
 }
 
 static bool module_has_fastpath(struct khttpd_ctl *c)
@@ -98,6 +131,10 @@ static int ncpus(void)
 	return n > 0 ? n : 1;
 }
 
+#define LO_RPS "/sys/class/net/lo/queues/rx-0/rps_cpus"
+/* with the on_rps variant: lo steered to CPU 0, clients kept off it */
+static bool rps_on;
+
 /*
  * Run on CPU @cpu only.  Over loopback the packets' softirq runs on the
  * sender's CPU, and the listener of that CPU (SO_INCOMING_CPU) accepts,
@@ -108,6 +145,8 @@ static void pin(int cpu)
 	cpu_set_t s;
 
 	CPU_ZERO(&s);
+	if (rps_on)
+		cpu = 1 + cpu % (ncpus() - 1);
 	CPU_SET(cpu % ncpus(), &s);
 	sched_setaffinity(0, sizeof(s), &s);
 }
@@ -118,7 +157,7 @@ static void unpin(void)
 	int i;
 
 	CPU_ZERO(&s);
-	for (i = 0; i < ncpus(); i++)
+	for (i = rps_on; i < ncpus(); i++)
 		CPU_SET(i, &s);
 	sched_setaffinity(0, sizeof(s), &s);
 }
@@ -154,7 +193,7 @@ static int load(struct __test_metadata *_metadata, FIXTURE_DATA(fast) *self,
 
 /* Load with keep-alive and send timeouts no test can reach, fill /p/. */
 static void fp_setup(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(fast) *self, int fastpath)
+		     FIXTURE_DATA(fast) *self, int fastpath, bool copy, bool rps)
 {
 	char params[256];
 	int i, ret;
@@ -181,6 +220,18 @@ static void fp_setup(struct __test_metadata *_metadata,
 		}
 		ASSERT_EQ(0, khttpd_sysfs_write("fastpath", fastpath ? "1" : "0"));
 	}
+	if (copy)
+		ASSERT_EQ(0, khttpd_sysfs_write("zerocopy", "0"));
+	if (rps) {
+		if (ncpus() < 2 || khttpd_sysfs_write(LO_RPS, "1")) {
+			khttpd_ctl_close(&self->c);
+			khttpd_unload();
+			khttpd_kmsg_check(self->kmsg, NULL, 0);
+			SKIP(return, "no second CPU, or no RPS on lo");
+		}
+		rps_on = true;
+		unpin();	/* the test itself off CPU 0 too */
+	}
 	for (i = 0; i < NPATHS; i++) {
 		char path[16];
 
@@ -201,6 +252,10 @@ static void fp_teardown(struct __test_metadata *_metadata,
 	if (self->cl)
 		khttpd_client_close(self->cl);
 	khttpd_ctl_close(&self->c);
+	if (rps_on) {
+		EXPECT_EQ(0, khttpd_sysfs_write(LO_RPS, "0"));
+		rps_on = false;
+	}
 	if (khttpd_loaded())
 		EXPECT_EQ(0, khttpd_unload());
 	EXPECT_EQ(0, khttpd_kmsg_check(self->kmsg, bad, sizeof(bad)))
@@ -213,7 +268,7 @@ static void fp_teardown(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(fast)
 {
-	fp_setup(_metadata, self, variant->fastpath);
+	fp_setup(_metadata, self, variant->fastpath, variant->copy, variant->rps);
 }
 
 FIXTURE_TEARDOWN(fast)
@@ -223,7 +278,7 @@ FIXTURE_TEARDOWN(fast)
 
 FIXTURE_SETUP(fastset)
 {
-	fp_setup(_metadata, (FIXTURE_DATA(fast) *)self, -1);
+	fp_setup(_metadata, (FIXTURE_DATA(fast) *)self, -1, false, false);
 	if (!self->has_fastpath) {
 		khttpd_ctl_close(&self->c);
 		khttpd_unload();
@@ -307,9 +362,12 @@ static void expect_p(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(fast, pipeline_cut_between_softirq_and_worker, 300)
 {
 	char buf[8192], r11[128];
+	struct counts a = counts(), b;
 	size_t len11, cut, n;
 	int i, round = 0;
 
+	/* with its worker: the fast path answers only on that CPU */
+	pin(0);
 	len11 = req_p(r11, 10, NULL);
 	ASSERT_EQ(0, khttpd_client_open(self->cl, KHTTPD_PORT));
 	for (cut = 1; cut < len11; cut++, round++) {
@@ -343,6 +401,16 @@ TEST_F_TIMEOUT(fast, pipeline_cut_between_softirq_and_worker, 300)
 		ASSERT_EQ(0, khttpd_send_all(self->cl->fd, buf + cut, n - cut));
 		for (i = 0; i < NPATHS; i++)
 			expect_p(_metadata, self, i, "two writes", (int)cut);
+	}
+	unpin();
+	b = counts();
+	TH_LOG("%lld requests, %lld in the callback, %lld handoffs",
+	       b.req - a.req, b.fast - a.fast, b.handoffs - a.handoffs);
+	/* the test is only worth its name if both paths answered */
+	if (self->has_fastpath && variant->fastpath) {
+		EXPECT_LT(0, b.fast - a.fast);
+		EXPECT_LT(0, b.handoffs - a.handoffs);
+		EXPECT_LT(b.fast - a.fast, b.req - a.req);
 	}
 	still_serves(_metadata, self);
 }
@@ -427,6 +495,60 @@ TEST_F_TIMEOUT(fast, connection_close_in_the_middle, 300)
 	still_serves(_metadata, self);
 }
 
+/*
+ * A pipelining client that goes on sending after its "Connection: close"
+ * request, one small write after another, from the worker's CPU: the
+ * answer to that request is the last one, whatever arrives while the
+ * worker is finishing and closing the connection.  (The worker closes
+ * after it let go of the socket; a request arriving in between must not
+ * be answered by the callback.)
+ */
+TEST_F_TIMEOUT(fast, nothing_answered_after_connection_close, 300)
+{
+	int conns = 300, i, j, extra = 0, fd;
+	char req[128], close_req[128];
+	struct counts a = counts(), b;
+	double t0 = khttpd_now();
+
+	req_p(req, 2, NULL);
+	req_p(close_req, 1, "Connection: close\r\n");
+	pin(0);
+	for (i = 0; i < conns && khttpd_now() - t0 < 120; i++) {
+		khttpd_client_close(self->cl);
+		ASSERT_EQ(0, khttpd_client_open(self->cl, KHTTPD_PORT));
+		fd = self->cl->fd;
+		/* one answered on the way, so that the connection is served */
+		req_p(self->r->body, 0, NULL);
+		ASSERT_EQ(0, khttpd_send_str(fd, self->r->body));
+		expect_p(_metadata, self, 0, "first", i);
+		ASSERT_EQ(0, khttpd_send_str(fd, close_req));
+		/* more, in separate writes, until the server stops taking them */
+		for (j = 0; j < 40; j++) {
+			if (khttpd_send_str(fd, req))
+				break;
+			if (j % 4 == 3)
+				sched_yield();
+		}
+		expect_p(_metadata, self, 1, "close", i);
+		ASSERT_TRUE(self->r->conn_close);
+		/* then the end, and not a byte more (a reset may cut it short) */
+		while (khttpd_client_fill(self->cl) > 0)
+			;
+		if (self->cl->len) {
+			if (!extra++)
+				TH_LOG("connection %d: after the close answer: %.60s", i,
+				       self->cl->buf);
+		}
+	}
+	unpin();
+	b = counts();
+	TH_LOG("%d connections; %lld requests, %lld in the callback", i,
+	       b.req - a.req, b.fast - a.fast);
+	EXPECT_EQ(0, extra) TH_LOG("%d connections answered after Connection: close",
+				   extra);
+	still_serves(_metadata, self);
+}
+
 /* HEAD and GET interleaved: HEAD answers carry no body, in order. */
 TEST_F_TIMEOUT(fast, head_and_get_interleaved, 120)
 {
@@ -476,7 +598,7 @@ TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 300)
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		size_t size = cases[c].size, n = 0, j;
 		int nreq = cases[c].n, small = 4096, ret;
-		long long h0 = stat_read("fast_handoffs");
+		long long h0;
 		char *req = malloc(nreq * 64), *b = malloc(size);
 		struct sockaddr_in sin = {
 			.sin_family = AF_INET,
@@ -503,6 +625,7 @@ TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 300)
 				     i % 4);
 		/* the receive buffer must be small before the handshake */
 		pin(c);
+		h0 = stat_read("fast_handoffs");
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		ASSERT_GE(fd, 0);
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
@@ -511,6 +634,13 @@ TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 300)
 		ASSERT_EQ(0, connect(fd, (struct sockaddr *)&sin, sizeof(sin)));
 		self->cl->fd = fd;
 		self->cl->len = 0;
+		/*
+		 * Served once first: a burst that arrives before the
+		 * connection is set up goes to the worker without the
+		 * callback ever looking at it.
+		 */
+		ASSERT_EQ(0, khttpd_send_str(fd, "GET /p/0 HTTP/1.1\r\n" H "\r\n"));
+		expect_p(_metadata, self, 0, "first", 0);
 		/* in a few writes, so several callbacks meet a full buffer */
 		for (j = 0; j < n; j += 2000) {
 			ASSERT_EQ(0, khttpd_send_all(fd, req + j,
@@ -532,7 +662,7 @@ TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 300)
 						  size, i, j);
 		}
 		EXPECT_EQ(0, self->cl->len);
-		if (self->has_fastpath && variant->fastpath < 0)
+		if (self->has_fastpath && variant->fastpath)
 			EXPECT_LT(h0, stat_read("fast_handoffs"))
 				TH_LOG("size %zu: a full send buffer, no handoff", size);
 		khttpd_client_close(self->cl);
@@ -767,8 +897,9 @@ TEST_F_TIMEOUT(fast, rmmod_under_fast_load, 300)
 	ASSERT_NE(MAP_FAILED, shm);
 	running = shm;
 	res = (void *)((char *)shm + 64);
-	snprintf(params, sizeof(params), "port=%d keepalive_timeout_ms=600000%s",
-		 KHTTPD_PORT, variant->fastpath == 0 ? " fastpath=0" : "");
+	snprintf(params, sizeof(params), "port=%d keepalive_timeout_ms=600000%s%s",
+		 KHTTPD_PORT, variant->fastpath == 0 ? " fastpath=0" : "",
+		 variant->copy ? " zerocopy=0" : "");
 	for (round = 0; round < 6; round++) {
 		double t0;
 		long total;
@@ -870,20 +1001,6 @@ static void sequential_gets(struct __test_metadata *_metadata,
 	}
 	khttpd_client_close(self->cl);
 	unpin();
-}
-
-struct counts {
-	long long req, fast, handoffs;
-};
-
-static struct counts counts(void)
-{
-	struct counts c = {
-		stat_read("requests"), stat_read("requests_fast"),
-		stat_read("fast_handoffs"),
-	};
-
-	return c;
 }
 
 /*
