@@ -23,15 +23,6 @@
 #include "khttpd_util.h"
 #include "khttpd_ctl_util.h"
 
-#ifndef KHTTPD_F_FASTPATH
-#define KHTTPD_F_FASTPATH	(1ULL << 4)
-#endif
-/* struct khttpd_config's fastpath, in reserved1's place before it was named */
-#ifdef KHTTPD_CFG_FASTPATH_MAX
-#define CFG_FASTPATH(c)	((c).fastpath)
-#else
-#define CFG_FASTPATH(c)	((c).reserved1)
-#endif
 
 #define H "Host: t\r\n"
 #define GET_ROOT "GET / HTTP/1.1\r\n" H "\r\n"
@@ -1128,13 +1119,13 @@ TEST_F(fastset, out_of_range_refused)
 
 	ASSERT_EQ(0, khttpd_ctl_cmd(&f->c, KHTTPD_CMD_GET_CONFIG, &cfg,
 				    sizeof(cfg)));
-	EXPECT_EQ(0, CFG_FASTPATH(cfg));
-	CFG_FASTPATH(cfg) = 2;
+	EXPECT_EQ(0, cfg.fastpath);
+	cfg.fastpath = 2;
 	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&f->c, KHTTPD_CMD_SET_CONFIG, &cfg,
 					  sizeof(cfg)));
 	ASSERT_EQ(0, khttpd_sysfs_read("fastpath", &fp));
 	EXPECT_EQ(0, fp);
-	CFG_FASTPATH(cfg) = 1;
+	cfg.fastpath = 1;
 	EXPECT_EQ(0, khttpd_ctl_cmd(&f->c, KHTTPD_CMD_SET_CONFIG, &cfg,
 				    sizeof(cfg)));
 	ASSERT_EQ(0, khttpd_sysfs_read("fastpath", &fp));

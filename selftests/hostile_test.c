@@ -598,10 +598,6 @@ next:
 	after_attack(_metadata, self);
 }
 
-#ifndef KHTTPD_F_FASTPATH
-#define KHTTPD_F_FASTPATH	(1ULL << 4)
-#endif
-
 /*
  * Urgent data (MSG_OOB) has no meaning in HTTP: a connection that sends
  * it is closed (EOF or reset) within a generous deadline, whether the
