@@ -11,9 +11,11 @@
  * replaced and deleted under a keep-alive hammer; rmmod under that load;
  * and the fastpath setting with its counters (requests_fast,
  * fast_handoffs).  The stream tests run with the fast path on (the
- * default) and off (a variant each), and assert only what HTTP requires,
- * so that they hold for both; the counter tests SKIP on a module without
- * the feature.  Each test fails on a kernel splat and ends by checking
+ * default), off, on with zerocopy=0, and on with lo's packets steered by
+ * RPS to CPU 0 (so that the callback interrupts the worker's thread, as
+ * with a NIC), a variant each, and assert only what HTTP requires, so
+ * that they hold for all; the setting's tests (fixture fastset) SKIP on
+ * a module without the feature.  Each test fails on a kernel splat and ends by checking
  * that the server still answers and that no connection is left open.
  */
 #include <sched.h>
