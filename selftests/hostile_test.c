@@ -293,7 +293,7 @@ TEST_F_TIMEOUT(hostile, floods_past_every_limit, 300)
  * max_conns: those over the cap get a 503, the ones held before the flood
  * keep being served.
  */
-TEST_F_TIMEOUT(hostile, connection_flood_past_max_conns, 300)
+TEST_F_TIMEOUT(hostile, connection_flood_past_max_conns, 900)
 {
 	int total = full() ? 10000 : 3000, batch = 1500, held = 10;
 	int fds[1500], keep[10], i, n, done = 0, ok = 0, busy = 0;
