@@ -45,6 +45,7 @@ if [ -z "$want" ] || [ "$have" -ne $((want + 1)) ]; then
 fi
 grep '^RESULT,' "$log" > "$out/raw-$mode.csv"
 grep '^SIDE,' "$log" > "$out/side-$mode.csv" || true
+grep '^FAST,' "$log" > "$out/fast-$mode.csv" || true
 grep '^NOTAVAIL,' "$log" | sort -u > "$out/notavail-$mode.csv" || true
 cp "$insns" "$out/insns-$mode.txt"
 grep '^PROFILE,' "$log" > "$out/profile-$mode.csv" || true

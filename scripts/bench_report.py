@@ -128,6 +128,14 @@ if os.path.exists(sf):
             e = dict(zip(SIDE, r[1:]))
             sides[(e["scenario"], e["server"], e["conns"], e["cpus"],
                    e["rep"])] = e
+# khttpd's counters over a point: requests, answered in the callback
+fast = {}
+ff = os.path.join(out, f"fast-{mode}.csv")
+if os.path.exists(ff):
+    with open(ff) as f:
+        for r in csv.reader(f):
+            if len(r) >= 9:
+                fast[tuple(r[1:6])] = [float(x) for x in r[6:9]]
 notavail = {}
 nf = os.path.join(out, f"notavail-{mode}.csv")
 if os.path.exists(nf):
@@ -146,6 +154,8 @@ with open(os.path.join(out, f"raw-{mode}.csv")) as f:
                 d[k] = float(d[k])
         add_insns(d)
         add_side(d, sides.get(key))
+        fc = fast.get(key)
+        d["fast"] = fc[1] / fc[0] * 100 if fc and fc[0] else None
         rows.append(d)
 
 # one point = scenario, conns, server CPUs; its repetitions -> median
@@ -158,7 +168,7 @@ def med(rs, k):
     return statistics.median(x[k] for x in rs)
 
 
-COUNTS = ["c_trans", "sw", "c_pc", "c_irq", "c_rx", "c_tx", "c_tm",
+COUNTS = ["fast", "c_trans", "sw", "c_pc", "c_irq", "c_rx", "c_tx", "c_tm",
           "s_syscalls", "s_segs_in", "s_dsegs_in", "s_segs_out",
           "s_dsegs_out", "s_pack_in", "s_pack_out", "s_ns_out"]
 
@@ -311,8 +321,9 @@ lines += ["", "| scenario | server | server CPU µs/req (÷ uring-httpd's) "
           "| interrupts/req | softirqs/req: NET_RX / NET_TX / TIMER "
           "| syscalls/req (÷ uring-httpd's) "
           "| server TCP segments/req: in (data) / out (data) "
-          "| pure ACKs/req: in / out | segments/req, both ends |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| pure ACKs/req: in / out | segments/req, both ends "
+          "| khttpd: % answered in the socket callback |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
 for s in summary:
     label = LABEL.get(s["scenario"], s["scenario"])
     if s["scenario"] == "sweep":
@@ -332,10 +343,11 @@ for s in summary:
         f"| {cnt(s['s_segs_in'])} ({cnt(s['s_dsegs_in'])}) / "
         f"{cnt(s['s_segs_out'])} ({cnt(s['s_dsegs_out'])}) "
         f"| {cnt(s['s_pack_in'])} / {cnt(s['s_pack_out'])} "
-        f"| {cnt(s['s_ns_out'])} |")
+        f"| {cnt(s['s_ns_out'])} "
+        f"| {'' if s['fast'] is None else cnt(s['fast'])} |")
 for srv, why in notavail.items():
     lines.append(f"| every scenario | {srvname(srv)} | not available: {why} "
-                 "| | | | | | | | |")
+                 "| | | | | | | | | |")
 table = "\n".join(lines)
 
 prof = defaultdict(list)

@@ -73,6 +73,12 @@ start_server() { # server cpus
 			echo "NOTAVAIL,$1,the module has no fastpath parameter"
 			return 2
 		fi
+		f=/sys/kernel/khttpd/fastpath
+		if [ "$1" = khttpd-fp0 ] && [ -r $f ] && [ "$(cat $f)" != 0 ]; then
+			echo "# khttpd-fp0: $f reads $(cat $f)" >&2
+			rmmod khttpd
+			return 1
+		fi
 		khttpctl load $www > /dev/null && khttpctl start --cpus "$2" ;;
 	uring-httpd)
 		rm -f /tmp/uh.log
@@ -222,6 +228,13 @@ ss_server() {
 		print peer, so, dso, si, dsi, br; peer = "" }'
 }
 
+# khttpd's own counters, where the module has them: requests, requests
+# answered in the socket callback, connections it handed to the worker
+khttpd_stats() {
+	d=/sys/kernel/khttpd/stats
+	[ -r $d/requests_fast ] && echo "$(cat $d/requests) $(cat $d/requests_fast) $(cat $d/fast_handoffs)"
+}
+
 # Segments the network namespace sent and received (both ends: loopback)
 snmp_segs() {
 	awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) f[$i] = i; h = 1 }
@@ -259,12 +272,19 @@ run_point() { # scenario server conns path pipeline close cpus rep secs
 	u0=$1 s0=$2 q0=$3
 	srv_switches "$srv" > /tmp/sw0
 	c0=$(cpu_counts "$first" "$last")
+	k0=$(khttpd_stats)
 	mark
 	m0=$marks
 	out=$(WRK_PATH=$path WRK_PIPELINE=$pipe WRK_CLOSE=$close taskset -c $wfirst-$wlast \
 		wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s $WRK_LUA \
 		http://127.0.0.1:8080 2>&1 | grep '^WRK,')
 	mark
+	# FAST,scenario,server,conns,server_cpus,rep,requests,requests_fast,
+	# fast_handoffs: khttpd's counters over the point
+	case $srv in khttpd*)
+		set -- $(khttpd_stats) $k0
+		[ $# = 6 ] && echo "FAST,$sc,$srv,$conns,$cpus,$rep,$(($1 - $4)),$(($2 - $5)),$(($3 - $6))" ;;
+	esac
 	set -- $(cpu_counts "$first" "$last") $c0
 	cnt="$(($1 - $6)),$(($2 - $7)),$(($3 - $8)),$(($4 - $9)),$(($5 - ${10}))"
 	srv_switches "$srv" > /tmp/sw1
