@@ -156,8 +156,15 @@ bench:
 # The bench's instruction counter: a QEMU TCG plugin (built against the
 # plugin header of Debian's QEMU source, fetched and never committed) and
 # the guest program whose marker instruction asks it for a snapshot.
-BENCHTOOLS := $(BUILD)/bench/vcpu_insns.so $(BUILD)/bench/khttpd-mark
+# ss reads the server's per-connection TCP counters through sock_diag:
+# Debian builds inet_diag and tcp_diag as (xz-compressed) modules.
+DIAG_KOS := $(BUILD)/bench/inet_diag.ko $(BUILD)/bench/tcp_diag.ko
+BENCHTOOLS := $(BUILD)/bench/vcpu_insns.so $(BUILD)/bench/khttpd-mark $(DIAG_KOS)
 benchtools: $(BENCHTOOLS)
+
+$(BUILD)/bench/%_diag.ko: /lib/modules/$(KVER)/kernel/net/ipv4/%_diag.ko.xz
+	@mkdir -p $(@D)
+	xz -dc $< > $@
 
 $(BUILD)/qemu-plugin/qemu-plugin.h: | deps
 	@scripts/qemu-plugin-header.sh $(@D)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A QEMU TCG plugin for `make bench`: instructions executed per vCPU,
- * split into kernel and user by the address they ran at.
+ * split into kernel and user by the address they ran at, and how many
+ * times each vCPU crossed between the two.
  *
  * Under -icount every vCPU advances one shared clock, so the guest's own
  * per-CPU time says how long a CPU had work, not how much of the work was
@@ -13,11 +14,18 @@
  * (bench/mark.c), a NOP no compiler emits: "nopl 0x5054484b(%rax)".  Each
  * marker appends a line to the output file:
  *
- *   MARK <seq> <nvcpus> <user0> <kernel0> <user1> <kernel1> ...
+ *   MARK <seq> <nvcpus> <user0> <kernel0> <trans0> <user1> <kernel1> <trans1> ...
  *
  * Counts are per translation block, taken when a block starts: a block
  * left early by an interrupt or fault still counts whole, an error far
  * below the thousands of instructions a request costs.
+ *
+ * <transN> counts the user/kernel transitions of vCPU N: each block that
+ * runs in the other half of the address space than the block that ran
+ * before it on the same vCPU.  A syscall, a fault or an interrupt taken in
+ * user space makes two (in and back out); an interrupt taken in the
+ * kernel makes none.  These are the crossings real hardware pays for
+ * (entry, exit, mitigations), whatever TCG makes them cost here.
  *
  *   qemu-system-x86_64 -plugin vcpu_insns.so,out=FILE ...
  */
@@ -40,7 +48,9 @@ static const unsigned char khttpd_mark_insn[] = {
 
 struct khttpd_vcpu_count {
 	uint64_t insns[2];	/* [0] user, [1] kernel */
-	char pad[48];		/* one cache line per vCPU under MTTCG */
+	uint64_t transitions;	/* blocks in the other half than the last */
+	uint64_t kernel;	/* the half the last block ran in: 0 or 1 */
+	char pad[32];		/* one cache line per vCPU under MTTCG */
 };
 
 static struct khttpd_vcpu_count *khttpd_counts;
@@ -50,14 +60,21 @@ static uint64_t khttpd_marks;
 
 /*
  * A block's userdata is its length with the kernel flag in bit 0, so the
- * hot callback needs no memory of its own.
+ * hot callback needs no memory of its own.  Each vCPU's state is its own
+ * (a vCPU runs on one thread at a time): no lock, no branch on the half.
  */
 static void khttpd_tb_exec(unsigned int vcpu, void *udata)
 {
 	uintptr_t v = (uintptr_t)udata;
+	uint64_t kernel = v & 1;
+	struct khttpd_vcpu_count *c;
 
-	if (vcpu < (unsigned int)khttpd_nvcpus)
-		khttpd_counts[vcpu].insns[v & 1] += v >> 1;
+	if (vcpu >= (unsigned int)khttpd_nvcpus)
+		return;
+	c = &khttpd_counts[vcpu];
+	c->insns[kernel] += v >> 1;
+	c->transitions += c->kernel ^ kernel;
+	c->kernel = kernel;
 }
 
 static void khttpd_mark_exec(unsigned int vcpu, void *udata)
@@ -67,8 +84,9 @@ static void khttpd_mark_exec(unsigned int vcpu, void *udata)
 	fprintf(khttpd_out, "MARK %" PRIu64 " %d", ++khttpd_marks,
 		khttpd_nvcpus);
 	for (i = 0; i < khttpd_nvcpus; i++)
-		fprintf(khttpd_out, " %" PRIu64 " %" PRIu64,
-			khttpd_counts[i].insns[0], khttpd_counts[i].insns[1]);
+		fprintf(khttpd_out, " %" PRIu64 " %" PRIu64 " %" PRIu64,
+			khttpd_counts[i].insns[0], khttpd_counts[i].insns[1],
+			khttpd_counts[i].transitions);
 	fputc('\n', khttpd_out);
 	fflush(khttpd_out);
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: khttpd, uring-httpd and nginx measured side by side in one
+# `make bench`: khttpd, uring-httpd, nginx and h2o measured side by side in one
 # guest whose time counts instructions (--icount), so that figures repeat
 # whatever the host is doing.  QEMU runs our vcpu_insns plugin
 # (bench/vcpu_insns.c), so each point also has every vCPU's instruction
@@ -44,6 +44,9 @@ if [ -z "$want" ] || [ "$have" -ne $((want + 1)) ]; then
 	exit 1
 fi
 grep '^RESULT,' "$log" > "$out/raw-$mode.csv"
+grep '^SIDE,' "$log" > "$out/side-$mode.csv" || true
+grep '^FAST,' "$log" > "$out/fast-$mode.csv" || true
+grep '^NOTAVAIL,' "$log" | sort -u > "$out/notavail-$mode.csv" || true
 cp "$insns" "$out/insns-$mode.txt"
 grep '^PROFILE,' "$log" > "$out/profile-$mode.csv" || true
 grep '^# kernel' "$log" | head -n 1 > "$out/meta-$mode.txt"

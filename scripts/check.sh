@@ -70,26 +70,39 @@ result $? "checkpatch: no errors in kmod/, engine/, uapi/ and bench/"
 
 echo "== the bench's instruction counter (QEMU plugin bench/vcpu_insns.c)"
 # A loop pinned to vCPU 1, then to vCPU 0: each interval's user-space
-# instructions must land on the loop's vCPU, and in user space.
+# instructions must land on the loop's vCPU, and in user space, with few
+# user/kernel transitions (timer ticks, the loop's own exec).  Then 40,000
+# syscalls on vCPU 1: at least two transitions each.
 scripts/vm --icount --smp 2 --insns "$LOG/insns.txt" -- \
 	/khttpd/scripts/insns-check.sh > "$LOG/insns.log" 2>&1
 rc=$?
 result $rc "insns: guest run with the plugin (vm exit status $rc)"
+# MARK <seq> <nvcpus> then user, kernel, transitions of each vCPU
 awk '/^MARK/ { n++; for (i = 4; i <= NF; i++) c[n, i - 4] = $i }
 	END {
-		if (n != 4) { print "insns: " n " snapshots, want 4"; exit 1 }
-		# interval k: from snapshot k to k+1; user of vCPU v is field 2v
+		if (n != 5) { print "insns: " n " snapshots, want 5"; exit 3 }
+		# interval k: from snapshot k to k+1; vCPU v: fields 3v, 3v+1, 3v+2
 		for (k = 1; k <= 2; k++) {
 			on = k == 1 ? 1 : 0; off = 1 - on
-			u = c[k + 1, 2 * on] - c[k, 2 * on]
-			kern = c[k + 1, 2 * on + 1] - c[k, 2 * on + 1]
-			other = c[k + 1, 2 * off] - c[k, 2 * off]
-			printf "insns: loop on vCPU %d: user %d, kernel %d; vCPU %d user %d\n",
-				on, u, kern, off, other
-			if (u < 1e7 || u < 10 * other || u < 4 * kern) exit 1
+			u = c[k + 1, 3 * on] - c[k, 3 * on]
+			kern = c[k + 1, 3 * on + 1] - c[k, 3 * on + 1]
+			t = c[k + 1, 3 * on + 2] - c[k, 3 * on + 2]
+			other = c[k + 1, 3 * off] - c[k, 3 * off]
+			printf "insns: loop on vCPU %d: user %d, kernel %d, transitions %d; vCPU %d user %d\n",
+				on, u, kern, t, off, other
+			if (u < 1e7 || u < 10 * other || u < 4 * kern) b1 = 1
+			if (t * 10000 > u) b2 = 1
 		}
+		t = c[4, 5] - c[3, 5]
+		printf "insns: 40000 syscalls on vCPU 1: transitions %d\n", t
+		if (t < 80000) b2 = 1
+		exit 4 + b1 + 2 * b2
 	}' "$LOG/insns.txt"
-result $? "insns: a pinned loop counts on its own vCPU, as user instructions"
+# 4 plus a bit per failed check; anything else: awk failed, both fail
+rc=$?
+[ $rc -ge 4 ] && [ $rc -le 7 ] && rc=$((rc - 4)) || rc=3
+result $((rc & 1)) "insns: a pinned loop counts on its own vCPU, as user instructions"
+result $((rc & 2)) "insns: user/kernel transitions: few in a user loop, two per syscall"
 
 echo "== guest selftests (scripts/vm --smp 2)"
 scripts/vm --smp 2 -- /khttpd/scripts/run-selftests.sh 2>&1 |

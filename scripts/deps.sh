@@ -28,7 +28,7 @@ PKGS=(
 )
 # Extra groups of packages needed only by some targets.
 case "${1:-}" in
---bench) PKGS+=(nginx-light linux-perf gnuplot-nox python3) ;;
+--bench) PKGS+=(nginx-light h2o linux-perf gnuplot-nox python3) ;;
 --debug) PKGS+=(flex bison bc libelf-dev libssl-dev) ;;	# a kernel build
 esac
 

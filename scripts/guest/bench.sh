@@ -1,15 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest side of `make bench`: khttpd, uring-httpd and nginx over the same
-# content and the same wrk load, in one boot.  The servers run on the
-# first vCPUs, wrk on the others.  Prints one RESULT line per point and
-# PROFILE lines per server; scripts/bench.sh turns them into the report.
+# Guest side of `make bench`: khttpd (also with fastpath=0), uring-httpd,
+# nginx and h2o over the same content and the same wrk load, in one boot.
+# The servers run on the first vCPUs, wrk on the others.  Prints one
+# RESULT line per point, one SIDE line per point (syscalls and TCP
+# segments, counted in a short second run of the point: see side_point),
+# PROFILE lines per server and NOTAVAIL for a server this build cannot
+# run; scripts/bench.sh turns them into the report.
 #
 #   bench.sh quick|full
 #
 # For development, BENCH_SERVERS and BENCH_SCENARIOS narrow a run,
-# BENCH_RFS=0 leaves loopback without flow steering and UH_FLAGS adds
+# BENCH_SCALING adds scaling points (e.g. "0-1 0-3") to a quick run,
+# BENCH_PROFILE=0 skips the profiles, BENCH_RFS=0 leaves loopback
+# without flow steering and UH_FLAGS adds
 # uring-httpd options, e.g.
 #   scripts/vm --icount --smp 6 -- env BENCH_SERVERS=uring-httpd \
 #	BENCH_SCENARIOS=file1m:/1m.bin:16:1:0 UH_FLAGS=--no-splice \
@@ -42,14 +47,38 @@ rfs() { # on|off
 	echo $rfs_n > /sys/class/net/lo/queues/rx-0/rps_flow_cnt
 }
 rfs on
+# ss's per-connection counters come through sock_diag (modules here)
+for m in inet_diag tcp_diag; do
+	[ -e /khttpd/mod/$m.ko ] && insmod /khttpd/mod/$m.ko
+done
+# perf's tracepoints (the syscall count of side points)
+[ -d /sys/kernel/tracing/events ] ||
+	mount -t tracefs tracefs /sys/kernel/tracing 2> /dev/null
 
 # cpu list "0-1" -> count
 cpus_count() { case $1 in *-*) echo $(( ${1#*-} - ${1%-*} + 1 ));; *) echo 1;; esac; }
 
+# khttpd-fp0 is khttpd loaded with fastpath=0 (no answer from the socket
+# callback).  A module without that parameter logs it as unknown and
+# loads anyway: then the variant is not available (status 2), not failed.
 start_server() { # server cpus
 	case $1 in
-	khttpd)
-		insmod /khttpd/khttpd.ko enabled=0 max_conns=100000 || return 1
+	khttpd|khttpd-fp0)
+		args=
+		[ "$1" = khttpd-fp0 ] && args=fastpath=0
+		unknown=$(dmesg | grep -c "khttpd: unknown parameter 'fastpath'")
+		insmod /khttpd/khttpd.ko enabled=0 max_conns=100000 $args || return 1
+		if [ "$(dmesg | grep -c "khttpd: unknown parameter 'fastpath'")" != "$unknown" ]; then
+			rmmod khttpd
+			echo "NOTAVAIL,$1,the module has no fastpath parameter"
+			return 2
+		fi
+		f=/sys/kernel/khttpd/fastpath
+		if [ "$1" = khttpd-fp0 ] && [ -r $f ] && [ "$(cat $f)" != 0 ]; then
+			echo "# khttpd-fp0: $f reads $(cat $f)" >&2
+			rmmod khttpd
+			return 1
+		fi
 		khttpctl load $www > /dev/null && khttpctl start --cpus "$2" ;;
 	uring-httpd)
 		rm -f /tmp/uh.log
@@ -96,6 +125,38 @@ http {
 }
 EOC
 		nginx -c /tmp/nginx.conf || return 1 ;;
+	h2o)
+		# As h2o's users tune it for static files: a thread per server
+		# CPU (2.2 has no affinity setting: the process is pinned to the
+		# server CPUs), keep-alive, no access log (none configured), no
+		# compression, no HTTP/2 upgrade, file.dir on the tmpfs docroot.
+		# The crash handler is cat: its default is a perl script.
+		mkdir -p /tmp/h2o && chown nobody /tmp/h2o
+		cat > /tmp/h2o.conf <<EOC
+user: nobody
+num-threads: $(cpus_count "$2")
+max-connections: 100000
+http1-request-timeout: 10
+http1-upgrade-to-http2: OFF
+compress: OFF
+file.send-compressed: OFF
+crash-handler: /bin/cat
+listen:
+  port: 8080
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $www
+EOC
+		rm -f /tmp/h2o.log
+		taskset -c "$2" h2o -c /tmp/h2o.conf 2> /tmp/h2o.log &
+		echo $! > /tmp/h2o.pid
+		i=0
+		while ! grep -q 'ready to serve' /tmp/h2o.log 2>/dev/null; do
+			i=$((i + 1)); [ $i -gt 500 ] && { cat /tmp/h2o.log >&2; return 1; }
+			usleep 10000
+		done ;;
 	esac
 	# warm: connections, caches, the first second's Date
 	curl -s -o /dev/null http://127.0.0.1:8080/ || return 1
@@ -103,10 +164,81 @@ EOC
 
 stop_server() {
 	case $1 in
-	khttpd) rmmod khttpd ;;
+	khttpd|khttpd-fp0) rmmod khttpd ;;
 	uring-httpd) kill "$(cat /tmp/uh.pid)"; wait "$(cat /tmp/uh.pid)" 2>/dev/null ;;
 	nginx) kill "$(cat /tmp/nginx.pid)"; while [ -e /tmp/nginx.pid ]; do usleep 10000; done ;;
+	h2o) kill "$(cat /tmp/h2o.pid)"; wait "$(cat /tmp/h2o.pid)" 2>/dev/null ;;
 	esac
+}
+
+# The server's processes, or khttpd's kthreads (khttpd/N)
+srv_pids() { # server
+	case $1 in
+	khttpd|khttpd-fp0|nginx)
+		for d in /proc/[0-9]*; do
+			read -r comm < $d/comm 2> /dev/null || continue
+			case $1:$comm in khttpd*:khttpd/*|nginx:nginx) echo ${d#/proc/} ;; esac
+		done ;;
+	uring-httpd) cat /tmp/uh.pid ;;
+	h2o) cat /tmp/h2o.pid ;;
+	esac
+}
+
+# Every thread of the server: "tid voluntary nonvoluntary" context switches
+srv_switches() { # server
+	for p in $(srv_pids "$1"); do
+		cat /proc/$p/task/*/status 2> /dev/null
+	done | awk '/^Pid:/ { t = $2 } /^voluntary_ctxt/ { v = $2 }
+		/^nonvoluntary_ctxt/ { print t, v, $2 }'
+}
+
+# Counts of CPUs first..last: tasks switched in (/proc/schedstat pcount:
+# switches to a task other than idle), hardware and IPI interrupts (every
+# row of /proc/interrupts), NET_RX, NET_TX and TIMER softirqs.
+cpu_counts() { # first last
+	awk -v a="$1" -v b="$2" '
+	FILENAME == "/proc/schedstat" && /^cpu[0-9]/ {
+		n = substr($1, 4) + 0; if (n >= a && n <= b) pc += $10 }
+	FILENAME == "/proc/interrupts" {
+		if (FNR == 1) { nc = NF; next }
+		if (NF < nc + 1) next	# ERR, MIS: one total
+		for (i = a; i <= b; i++) irq += $(i + 2) }
+	FILENAME == "/proc/softirqs" {
+		for (i = a; i <= b; i++) {
+			if ($1 == "NET_RX:") rx += $(i + 2)
+			if ($1 == "NET_TX:") tx += $(i + 2)
+			if ($1 == "TIMER:") tm += $(i + 2) } }
+	END { printf "%d %d %d %d %d\n", pc, irq, rx, tx, tm }' \
+		/proc/schedstat /proc/interrupts /proc/softirqs
+}
+
+# TCP counters of the server's side of each connection: "peer segs_out
+# data_segs_out segs_in data_segs_in bytes_received", from ss -tin.
+ss_server() {
+	ss -tinH state established '( sport = :8080 )' | awk '
+	/:8080[ \t]/ { peer = $NF; next }
+	peer != "" { so = dso = si = dsi = br = 0
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, ":")
+			if (kv[1] == "segs_out") so = kv[2]
+			if (kv[1] == "data_segs_out") dso = kv[2]
+			if (kv[1] == "segs_in") si = kv[2]
+			if (kv[1] == "data_segs_in") dsi = kv[2]
+			if (kv[1] == "bytes_received") br = kv[2] }
+		print peer, so, dso, si, dsi, br; peer = "" }'
+}
+
+# khttpd's own counters, where the module has them: requests, requests
+# answered in the socket callback, connections it handed to the worker
+khttpd_stats() {
+	d=/sys/kernel/khttpd/stats
+	[ -r $d/requests_fast ] && echo "$(cat $d/requests) $(cat $d/requests_fast) $(cat $d/fast_handoffs)"
+}
+
+# Segments the network namespace sent and received (both ends: loopback)
+snmp_segs() {
+	awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) f[$i] = i; h = 1 }
+		else print $f["OutSegs"], $f["InSegs"] }' /proc/net/snmp
 }
 
 # Sum of the /proc/stat fields of CPUs first..last: user system softirq
@@ -126,7 +258,10 @@ mark() {
 }
 
 # One point: RESULT,scenario,server,conns,server_cpus,rep,rps,p50,p90,p99,p999,
-# errors,busy%,user_us/req,sys_us/req,softirq_us/req,requests,mark0,mark1
+# errors,busy%,user_us/req,sys_us/req,softirq_us/req,requests,mark0,mark1,
+# then counts over the point (not per request): the server threads'
+# context switches, and on the server CPUs tasks switched in, interrupts,
+# NET_RX, NET_TX and TIMER softirqs
 run_point() { # scenario server conns path pipeline close cpus rep secs
 	sc=$1 srv=$2 conns=$3 path=$4 pipe=$5 close=$6 cpus=$7 rep=$8 secs=$9
 	first=${cpus%-*} last=${cpus#*-}
@@ -135,25 +270,85 @@ run_point() { # scenario server conns path pipeline close cpus rep secs
 	[ "$threads" -gt "$conns" ] && threads=$conns
 	set -- $(cpu_ticks "$first" "$last")
 	u0=$1 s0=$2 q0=$3
+	srv_switches "$srv" > /tmp/sw0
+	c0=$(cpu_counts "$first" "$last")
+	k0=$(khttpd_stats)
 	mark
 	m0=$marks
 	out=$(WRK_PATH=$path WRK_PIPELINE=$pipe WRK_CLOSE=$close taskset -c $wfirst-$wlast \
 		wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s $WRK_LUA \
 		http://127.0.0.1:8080 2>&1 | grep '^WRK,')
 	mark
+	# FAST,scenario,server,conns,server_cpus,rep,requests,requests_fast,
+	# fast_handoffs: khttpd's counters over the point
+	case $srv in khttpd*)
+		set -- $(khttpd_stats) $k0
+		[ $# = 6 ] && echo "FAST,$sc,$srv,$conns,$cpus,$rep,$(($1 - $4)),$(($2 - $5)),$(($3 - $6))" ;;
+	esac
+	set -- $(cpu_counts "$first" "$last") $c0
+	cnt="$(($1 - $6)),$(($2 - $7)),$(($3 - $8)),$(($4 - $9)),$(($5 - ${10}))"
+	srv_switches "$srv" > /tmp/sw1
+	# threads alive at both ends (an io-wq worker that exits is lost)
+	sw=$(awk 'NR == FNR { v[$1] = $2; n[$1] = $3; next }
+		$1 in v { s += $2 - v[$1] + $3 - n[$1] } END { print s + 0 }' /tmp/sw0 /tmp/sw1)
 	set -- $(cpu_ticks "$first" "$last")
 	du=$(($1 - u0)) ds=$(($2 - s0)) dq=$(($3 - q0))
 	# Busy share against elapsed time, not against busy + idle: the
 	# nohz idle time counts softirq work done from the idle loop too.
 	echo "$out" | awk -F, -v sc="$sc" -v srv="$srv" -v c="$conns" -v cpus="$cpus" \
 		-v rep="$rep" -v du="$du" -v ds="$ds" -v dq="$dq" \
-		-v n="$(cpus_count "$cpus")" -v m0="$m0" -v m1="$marks" '{
+		-v n="$(cpus_count "$cpus")" -v m0="$m0" -v m1="$marks" \
+		-v sw="$sw" -v cnt="$cnt" '{
 		req = $2; secs = $3 / 1e6;
 		busy = secs ? (du + ds + dq) / (secs * 100 * n) * 100 : 0;
 		per = req ? 10000 / req : 0;	# one tick = 10000 us
-		printf "RESULT,%s,%s,%d,%s,%d,%.0f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%d,%d,%d\n",
+		printf "RESULT,%s,%s,%d,%s,%d,%.0f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%d,%d,%d,%d,%s\n",
 			sc, srv, c, cpus, rep, req / secs, $6, $7, $8, $9, $4 + $5,
-			busy, du * per, ds * per, dq * per, req, m0, m1 }'
+			busy, du * per, ds * per, dq * per, req, m0, m1, sw, cnt }'
+}
+
+# The point once more, briefly, for what counting would perturb:
+#   SIDE,scenario,server,conns,server_cpus,rep,requests,syscalls,ss_requests,
+#   segs_out,data_segs_out,segs_in,data_segs_in,ns_out_segs,ns_in_segs
+# syscalls: raw_syscalls:sys_enter counted by perf on the server's
+# processes (or khttpd's kthreads), whose tracepoint would add to every
+# syscall in a measured point; "-" if perf could not count.  Segments: ss
+# samples the server's side of every connection twice, a third and nine
+# tenths into the run; connections alive at both give the deltas, and the
+# requests between as the bytes they received over one request's length
+# (wrk's requests are all alike).  Connections that live less than that
+# (Connection: close) are not seen: ss_requests is then 0.  ns_*: the
+# namespace's Tcp OutSegs and InSegs over the run, both ends together.
+side_point() { # as run_point
+	sc=$1 srv=$2 conns=$3 path=$4 pipe=$5 close=$6 cpus=$7 rep=$8
+	last=${cpus#*-}
+	wfirst=$((last + 1)) wlast=$((ncpu - 1))
+	threads=$((wlast - wfirst + 1))
+	[ "$threads" -gt "$conns" ] && threads=$conns
+	hdr=
+	[ "$close" = 1 ] && hdr='Connection: close\r\n'
+	# one request's length (wrk.format: the request line, Host, ours)
+	reqlen=$(printf "GET %s HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n$hdr\r\n" "$path" | wc -c)
+	pids=$(srv_pids "$srv" | tr '\n' , | sed 's/,$//')
+	ms=$((side_secs * 1000))
+	( usleep $((ms * 333)); ss_server > /tmp/ss0
+	  usleep $((ms * 567)); ss_server > /tmp/ss1 ) &
+	sampler=$!
+	set -- $(snmp_segs)
+	no0=$1 ni0=$2
+	out=$(WRK_PATH=$path WRK_PIPELINE=$pipe WRK_CLOSE=$close taskset -c $((ncpu - 1)) \
+		perf stat -x, -o /tmp/perf-stat -e raw_syscalls:sys_enter -p "$pids" -- \
+		taskset -c $wfirst-$wlast wrk -t"$threads" -c"$conns" -d"${side_secs}s" \
+		--timeout 10s -s $WRK_LUA http://127.0.0.1:8080 2>&1 | grep '^WRK,')
+	set -- $(snmp_segs)
+	no=$(($1 - no0)) ni=$(($2 - ni0))
+	wait $sampler
+	sys=$(awk -F, '$3 ~ /raw_syscalls:sys_enter/ && $1 ~ /^[0-9]+$/ { print $1 }' /tmp/perf-stat)
+	segs=$(awk -v len="$reqlen" 'NR == FNR { for (i = 2; i <= 6; i++) a[$1, i] = $i; next }
+		($1, 2) in a { for (i = 2; i <= 6; i++) d[i] += $i - a[$1, i] }
+		END { printf "%d,%d,%d,%d,%d", d[6] / len, d[2], d[3], d[4], d[5] }' /tmp/ss0 /tmp/ss1)
+	echo "$out" | awk -F, -v p="SIDE,$sc,$srv,$conns,$cpus,$rep" -v sys="${sys:--}" \
+		-v segs="$segs" -v ns="$no,$ni" '{ print p "," $2 "," sys "," segs "," ns }'
 }
 
 # The profile is taken without flow steering: with it, the server vCPU's
@@ -173,11 +368,12 @@ profile() { # server
 	rfs on
 }
 
-servers=${BENCH_SERVERS:-khttpd uring-httpd nginx}
+servers=${BENCH_SERVERS:-khttpd khttpd-fp0 uring-httpd nginx h2o}
+side_secs=1
 if [ "$mode" = quick ]; then
 	secs=2 reps=1
 	scenarios="ka13:/:64:1:0 ka16k:/16k.bin:64:1:0 file1m:/1m.bin:16:1:0 pipe16:/:64:16:0 churn:/:64:1:1"
-	sweep="" scaling=""
+	sweep="" scaling=${BENCH_SCALING:-}
 	scenarios=${BENCH_SCENARIOS:-$scenarios}
 else
 	secs=5 reps=3
@@ -196,12 +392,18 @@ point() { # as run_point
 	done_pts=$((done_pts + 1))
 	echo "# [$done_pts/$npoints] $1 $2 c=$3 cpus=$7 rep=$8" >&2
 	run_point "$@"
+	side_point "$@"
 }
 
 # Repetitions interleave the servers, so that drift hits all alike.
 for rep in $(seq 1 $reps); do
 	for srv in $servers; do
-		start_server $srv 0 || { echo "# $srv failed to start" >&2; continue; }
+		start_server $srv 0
+		case $? in
+		0) ;;
+		2) continue ;;	# not available: said so on NOTAVAIL
+		*) echo "# $srv failed to start" >&2; continue ;;
+		esac
 		for s in $scenarios; do
 			IFS=: read -r sc path conns pipe close <<EOS
 $s
@@ -211,7 +413,8 @@ EOS
 		for c in $sweep; do
 			point sweep $srv "$c" / 1 0 0 "$rep" "$secs"
 		done
-		if [ "$rep" = 1 ] && command -v perf > /dev/null; then
+		if [ "$rep" = 1 ] && [ $srv != khttpd-fp0 ] && [ "${BENCH_PROFILE:-1}" = 1 ] &&
+		   command -v perf > /dev/null; then
 			profile $srv
 		fi
 		stop_server $srv
