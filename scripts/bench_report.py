@@ -128,21 +128,21 @@ if os.path.exists(sf):
             e = dict(zip(SIDE, r[1:]))
             sides[(e["scenario"], e["server"], e["conns"], e["cpus"],
                    e["rep"])] = e
+
+
+def optional_rows(kind, min_len):
+    """The rows of results/<kind>-<mode>.csv with min_len fields or more."""
+    path = os.path.join(out, f"{kind}-{mode}.csv")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [r for r in csv.reader(f) if len(r) >= min_len]
+
+
 # khttpd's counters over a point: requests, answered in the callback
-fast = {}
-ff = os.path.join(out, f"fast-{mode}.csv")
-if os.path.exists(ff):
-    with open(ff) as f:
-        for r in csv.reader(f):
-            if len(r) >= 9:
-                fast[tuple(r[1:6])] = [float(x) for x in r[6:9]]
-notavail = {}
-nf = os.path.join(out, f"notavail-{mode}.csv")
-if os.path.exists(nf):
-    with open(nf) as f:
-        for r in csv.reader(f):
-            if len(r) >= 3:
-                notavail[r[1]] = ",".join(r[2:])
+fast = {tuple(r[1:6]): [float(x) for x in r[6:9]]
+        for r in optional_rows("fast", 9)}
+notavail = {r[1]: ",".join(r[2:]) for r in optional_rows("notavail", 3)}
 
 rows = []
 with open(os.path.join(out, f"raw-{mode}.csv")) as f:

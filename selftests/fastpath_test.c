@@ -993,20 +993,26 @@ TEST_F_TIMEOUT(fast, rmmod_under_fast_load, 300)
  * @n GETs of /p/<i> on one keep-alive connection, one at a time, from CPU
  * @cpu; every answer checked.
  */
-static void sequential_gets(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(fast) *self, int cpu, int n)
+static void gets_on_open(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(fast) *self, int n, const char *what)
 {
 	char req[128];
 	int i;
 
-	pin(cpu);
-	khttpd_client_close(self->cl);
-	ASSERT_EQ(0, khttpd_client_open(self->cl, KHTTPD_PORT));
 	for (i = 0; i < n; i++) {
 		req_p(req, i % NPATHS, NULL);
 		ASSERT_EQ(0, khttpd_send_str(self->cl->fd, req));
-		expect_p(_metadata, self, i % NPATHS, "get", i);
+		expect_p(_metadata, self, i % NPATHS, what, i);
 	}
+}
+
+static void sequential_gets(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(fast) *self, int cpu, int n)
+{
+	pin(cpu);
+	khttpd_client_close(self->cl);
+	ASSERT_EQ(0, khttpd_client_open(self->cl, KHTTPD_PORT));
+	gets_on_open(_metadata, self, n, "get");
 	khttpd_client_close(self->cl);
 	unpin();
 }
@@ -1046,16 +1052,7 @@ TEST_F_TIMEOUT(fastset, counters_follow_the_setting, 300)
 	ASSERT_EQ(0, khttpd_sysfs_read("fastpath", &fp));
 	ASSERT_EQ(0, fp);
 	a = counts();
-	{
-		char req[128];
-		int i;
-
-		for (i = 0; i < n; i++) {
-			req_p(req, i % NPATHS, NULL);
-			ASSERT_EQ(0, khttpd_send_str(f->cl->fd, req));
-			expect_p(_metadata, f, i % NPATHS, "open before", i);
-		}
-	}
+	gets_on_open(_metadata, f, n, "open before");
 	khttpd_client_close(f->cl);
 	unpin();
 	for (cpu = 0; cpu < ncpus(); cpu++)
