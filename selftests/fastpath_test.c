@@ -592,10 +592,76 @@ static unsigned char bpat(size_t i, int k)
  * A client with a small receive buffer sends many pipelined requests and
  * reads nothing until the server's send buffer has filled in the middle
  * of the burst; then it reads everything: every answer whole and in
- * order.  With the fast path, that burst had to be handed to the worker
- * (fast_handoffs grows).
+ * order.  Returns whether the callback met that burst and handed it to
+ * the worker (fast_handoffs grew).
  */
-TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 300)
+static bool burst_once(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(fast) *self, int cpu, const char *req,
+		       size_t n, int nreq, size_t size)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(KHTTPD_PORT),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct timeval tv = { .tv_sec = 10 };
+	int fd, small = 4096, ret, i;
+	long long h0;
+	size_t j;
+
+	/* the receive buffer must be small before the handshake */
+	pin(cpu);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_GE(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	self->cl->fd = fd;
+	self->cl->len = 0;
+	/*
+	 * Served once first: a burst that arrives before the connection is
+	 * set up goes to the worker without the callback ever looking at
+	 * it.  A burst that arrives while the worker is still in the step
+	 * that answered this goes to the worker too; the caller tries again.
+	 */
+	ASSERT_EQ(0, khttpd_send_str(fd, "GET /p/0 HTTP/1.1\r\n" H "\r\n"));
+	expect_p(_metadata, self, 0, "first", 0);
+	h0 = stat_read("fast_handoffs");
+	/* in a few writes, so several callbacks meet a full buffer */
+	for (j = 0; j < n; j += 2000) {
+		ASSERT_EQ(0, khttpd_send_all(fd, req + j,
+					     n - j < 2000 ? n - j : 2000));
+		usleep(20000);
+	}
+	usleep(300000);	/* not a condition: let the buffer fill */
+	unpin();
+	for (i = 0; i < nreq; i++) {
+		ret = khttpd_read_response(self->cl, self->r, false);
+		ASSERT_EQ(0, ret) TH_LOG("size %zu: answer %d: %s", size, i,
+					 strerror(-ret));
+		ASSERT_EQ(200, self->r->status);
+		ASSERT_EQ((long)size, self->r->content_length);
+		for (j = 0; j < size && (unsigned char)self->r->body[j] ==
+		     bpat(j, i % 4); j++)
+			;
+		ASSERT_EQ(size, j) TH_LOG("size %zu: answer %d differs at %zu",
+					  size, i, j);
+	}
+	EXPECT_EQ(0, self->cl->len);
+	khttpd_client_close(self->cl);
+	return h0 < stat_read("fast_handoffs");
+}
+
+/*
+ * The burst above, in answers that fill the send buffer slowly (1 KiB)
+ * and at once (64 KiB).  With the fast path, the callback must have met
+ * a burst it could not finish and handed it over; whether the first
+ * burst reaches the callback or a worker still in its step depends on
+ * scheduling, so it is tried up to eight times, every answer checked
+ * each time.
+ */
+TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 600)
 {
 	static const struct { size_t size; int n; } cases[] = {
 		{ 1024, 400 }, { 65536, 40 },
@@ -605,16 +671,10 @@ TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 300)
 
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		size_t size = cases[c].size, n = 0, j;
-		int nreq = cases[c].n, small = 4096, ret;
-		long long h0;
+		int nreq = cases[c].n, tries = 0;
 		char *req = malloc(nreq * 64), *b = malloc(size);
-		struct sockaddr_in sin = {
-			.sin_family = AF_INET,
-			.sin_port = htons(KHTTPD_PORT),
-			.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-		};
-		struct timeval tv = { .tv_sec = 10 };
-		int fd;
+		bool want = self->has_fastpath && variant->fastpath;
+		bool handed;
 
 		ASSERT_NE(NULL, req);
 		ASSERT_NE(NULL, b);
@@ -631,49 +691,19 @@ TEST_F_TIMEOUT(fast, send_buffer_fills_in_a_burst, 300)
 		for (i = 0; i < nreq; i++)
 			n += sprintf(req + n, "GET /big/%d HTTP/1.1\r\n" H "\r\n",
 				     i % 4);
-		/* the receive buffer must be small before the handshake */
-		pin(c);
-		h0 = stat_read("fast_handoffs");
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ASSERT_GE(fd, 0);
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		ASSERT_EQ(0, connect(fd, (struct sockaddr *)&sin, sizeof(sin)));
-		self->cl->fd = fd;
-		self->cl->len = 0;
-		/*
-		 * Served once first: a burst that arrives before the
-		 * connection is set up goes to the worker without the
-		 * callback ever looking at it.
-		 */
-		ASSERT_EQ(0, khttpd_send_str(fd, "GET /p/0 HTTP/1.1\r\n" H "\r\n"));
-		expect_p(_metadata, self, 0, "first", 0);
-		/* in a few writes, so several callbacks meet a full buffer */
-		for (j = 0; j < n; j += 2000) {
-			ASSERT_EQ(0, khttpd_send_all(fd, req + j,
-						     n - j < 2000 ? n - j : 2000));
-			usleep(20000);
+		do {
+			handed = burst_once(_metadata, self, c, req, n, nreq,
+					    size);
+			tries++;
+		} while (want && !handed && tries < 8);
+		if (want) {
+			EXPECT_TRUE(handed)
+				TH_LOG("size %zu: %d bursts, never handed over",
+				       size, tries);
+			if (handed && tries > 1)
+				TH_LOG("size %zu: handed over at burst %d",
+				       size, tries);
 		}
-		usleep(300000);	/* not a condition: let the buffer fill */
-		unpin();
-		for (i = 0; i < nreq; i++) {
-			ret = khttpd_read_response(self->cl, self->r, false);
-			ASSERT_EQ(0, ret) TH_LOG("size %zu: answer %d: %s", size, i,
-						 strerror(-ret));
-			ASSERT_EQ(200, self->r->status);
-			ASSERT_EQ((long)size, self->r->content_length);
-			for (j = 0; j < size && (unsigned char)self->r->body[j] ==
-			     bpat(j, i % 4); j++)
-				;
-			ASSERT_EQ(size, j) TH_LOG("size %zu: answer %d differs at %zu",
-						  size, i, j);
-		}
-		EXPECT_EQ(0, self->cl->len);
-		if (self->has_fastpath && variant->fastpath)
-			EXPECT_LT(h0, stat_read("fast_handoffs"))
-				TH_LOG("size %zu: a full send buffer, no handoff", size);
-		khttpd_client_close(self->cl);
 		free(req);
 		free(b);
 	}
