@@ -26,17 +26,32 @@
 #include "http.h"
 
 /*
- * tchar of RFC 9110 section 5.6.2 (ALPHA DIGIT ! # $ % & ' * + - . ^ _ `
- * | ~) as a bitmap of ASCII: a method and every field name go through it.
+ * Byte classes, one table lookup per byte: tchar of RFC 9110 section
+ * 5.6.2 (a method and every field name) and reg-name of RFC 3986
+ * (unreserved and sub-delims: every Host value).
  */
-static const u64 khttpd_tchar_map[2] = {
-	0x03ff6cfa00000000ULL,	/* 0-63: ! # $ % & ' * + - . 0-9 */
-	0x57ffffffc7fffffeULL,	/* 64-127: A-Z ^ _ ` a-z | ~ */
+#define KHTTPD_C_TCHAR		0x01	/* ALPHA DIGIT ! # $ % & ' * + - . ^ _ ` | ~ */
+#define KHTTPD_C_REGNAME	0x02	/* ALPHA DIGIT - . _ ~ ! $ & ' ( ) * + , ; = */
+#define KHTTPD_C_BOTH		(KHTTPD_C_TCHAR | KHTTPD_C_REGNAME)
+
+static const u8 khttpd_class[256] = {
+	['0' ... '9'] = KHTTPD_C_BOTH,
+	['A' ... 'Z'] = KHTTPD_C_BOTH,
+	['a' ... 'z'] = KHTTPD_C_BOTH,
+	['!'] = KHTTPD_C_BOTH, ['$'] = KHTTPD_C_BOTH, ['&'] = KHTTPD_C_BOTH,
+	['\''] = KHTTPD_C_BOTH, ['*'] = KHTTPD_C_BOTH, ['+'] = KHTTPD_C_BOTH,
+	['-'] = KHTTPD_C_BOTH, ['.'] = KHTTPD_C_BOTH, ['_'] = KHTTPD_C_BOTH,
+	['~'] = KHTTPD_C_BOTH,
+	['#'] = KHTTPD_C_TCHAR, ['%'] = KHTTPD_C_TCHAR, ['^'] = KHTTPD_C_TCHAR,
+	['`'] = KHTTPD_C_TCHAR, ['|'] = KHTTPD_C_TCHAR,
+	['('] = KHTTPD_C_REGNAME, [')'] = KHTTPD_C_REGNAME,
+	[','] = KHTTPD_C_REGNAME, [';'] = KHTTPD_C_REGNAME,
+	['='] = KHTTPD_C_REGNAME,
 };
 
 static bool khttpd_is_tchar(unsigned char c)
 {
-	return c < 128 && (khttpd_tchar_map[c >> 6] >> (c & 63) & 1);
+	return khttpd_class[c] & KHTTPD_C_TCHAR;
 }
 
 static unsigned char khttpd_lower(unsigned char c)
@@ -70,19 +85,9 @@ static int khttpd_hex(unsigned char c)
 	return -1;
 }
 
-/*
- * reg-name characters of RFC 3986 (unreserved and sub-delims): ALPHA DIGIT
- * - . _ ~ ! $ & ' ( ) * + , ; =, as a bitmap of ASCII, since a Host value
- * is checked on every request.
- */
-static const u64 khttpd_regname_map[2] = {
-	0x2bff7fd200000000ULL,	/* 0-63: ! $ & ' ( ) * + , - . 0-9 ; = */
-	0x47fffffe87fffffeULL,	/* 64-127: A-Z _ a-z ~ */
-};
-
 static bool khttpd_is_regname(unsigned char c)
 {
-	return c < 128 && (khttpd_regname_map[c >> 6] >> (c & 63) & 1);
+	return khttpd_class[c] & KHTTPD_C_REGNAME;
 }
 
 /* IPv4address = dec-octet 3( "." dec-octet ): 0 to 255, no leading 0 */
@@ -395,34 +400,75 @@ struct khttpd_fields {
 	u64 cl;
 };
 
-static int khttpd_parse_field(char *name, char *eol, struct khttpd_fields *f,
-			      struct khttpd_request *req)
+/*
+ * The end of the field value that starts at @v: the CR of the CRLF that
+ * ends its line, which lies before @end.  Every byte on the way must be a
+ * field-vchar, SP or HTAB: a NUL, a lone CR, any other CTL is NULL.
+ * Eight bytes at a time: a word with none of 0x00-0x1f or 0x7f in it is
+ * passed over whole (obs-text, 0x80 and above, is allowed).
+ */
+static char *khttpd_field_end(char *v, char *end)
 {
-	char *colon = name, *v, *vend, *c;
+	for (;;) {
+		unsigned char c;
+
+		while (end - v >= 8) {
+			u64 w = khttpd_word_load(v);
+			u64 m = khttpd_word_below(w, 0x20) |
+				khttpd_word_zero(w ^ (KHTTPD_ONES * 0x7f));
+
+			if (m) {
+				v += khttpd_word_first(m);
+				break;
+			}
+			v += 8;
+		}
+		while (v < end && (unsigned char)*v >= 0x20 && *v != 0x7f)
+			v++;
+		if (v == end)
+			return NULL;
+		c = *v;
+		if (c == '\r')
+			return end - v >= 2 && v[1] == '\n' ? v : NULL;
+		if (c != '\t')
+			return NULL;
+		v++;
+	}
+}
+
+/*
+ * Parse the field line at @name, which ends before @end.  Returns the
+ * start of the next line, or NULL for a 400.
+ */
+static char *khttpd_parse_field(char *name, char *end,
+				struct khttpd_fields *f,
+				struct khttpd_request *req)
+{
+	char *colon = name, *v, *vend, *eol;
 	u64 cl;
 
 	/* field-name is a token: obs-fold and "name :" fail here */
-	while (colon < eol && khttpd_is_tchar(*colon))
+	while (khttpd_is_tchar(*colon))
 		colon++;
-	if (colon == name || colon == eol || *colon != ':')
-		return -400;
+	if (colon == name || *colon != ':')
+		return NULL;
 	v = colon + 1;
-	while (v < eol && khttpd_is_ows(*v))
+	while (khttpd_is_ows(*v))
 		v++;
+	/* field-vchar, SP and HTAB only: CR, LF, NUL and other CTLs fail */
+	eol = khttpd_field_end(v, end);
+	if (!eol)
+		return NULL;
 	vend = eol;
 	while (vend > v && khttpd_is_ows(vend[-1]))
 		vend--;
-	/* field-vchar, SP and HTAB only: CR, LF, NUL and other CTLs fail */
-	for (c = v; c < vend; c++)
-		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
-			return -400;
 
 	switch (colon - name) {
 	case 4:
 		if (khttpd_ieq(name, 4, "host")) {
 			/* RFC 9112 section 3.2: an invalid Host is a 400 */
 			if (!khttpd_host_ok(v, vend))
-				return -400;
+				return NULL;
 			f->hosts++;
 		}
 		break;
@@ -444,7 +490,7 @@ static int khttpd_parse_field(char *name, char *eol, struct khttpd_fields *f,
 		if (khttpd_ieq(name, 14, "content-length")) {
 			if (!khttpd_parse_length(v, vend, &cl) ||
 			    (f->has_cl && cl != f->cl))
-				return -400;
+				return NULL;
 			f->has_cl = true;
 			f->cl = cl;
 		}
@@ -459,7 +505,7 @@ static int khttpd_parse_field(char *name, char *eol, struct khttpd_fields *f,
 		}
 		break;
 	}
-	return 0;
+	return eol + 2;
 }
 
 /* Parse a complete head: request line at @buf, fields up to @end. */
@@ -476,13 +522,11 @@ static int khttpd_parse_head(struct khttpd_parser *p, char *buf, char *end,
 	if (ret)
 		return ret;
 
+	/* each field line ends in CRLF before @end: the scans stop there */
 	while (line < end) {
-		char *eol = khttpd_memchr(line, '\n', end - line) - 1;
-
-		ret = khttpd_parse_field(line, eol, &f, req);
-		if (ret)
-			return ret;
-		line = eol + 2;
+		line = khttpd_parse_field(line, end, &f, req);
+		if (!line)
+			return -400;
 	}
 
 	if (f.te)

@@ -619,6 +619,76 @@ TEST(host_every_byte)
 	}
 }
 
+/*
+ * A field value may hold any byte but the CTLs other than HTAB (RFC 9110
+ * section 5.5): every byte, at every offset of a value long enough to be
+ * scanned a word at a time, and with the line ending at every alignment.
+ * A CR not followed by LF is refused wherever it is.
+ */
+TEST(field_value_every_byte)
+{
+	int c, at, vlen;
+
+	for (vlen = 1; vlen <= 24; vlen++) {
+		for (at = 0; at < vlen; at++) {
+			for (c = 0; c < 256; c++) {
+				struct khttpd_parser p = { 0 };
+				struct khttpd_request req;
+				bool ok = c == '\t' || (c >= 0x20 && c != 0x7f);
+				char s[128];
+				size_t used;
+				int len, ret, i;
+
+				len = sprintf(s, "GET / HTTP/1.1\r\nHost: h\r\nX-V: ");
+				for (i = 0; i < vlen; i++)
+					s[len + i] = i == at ? c : 'a' + i;
+				len += vlen;
+				len += sprintf(s + len, "\r\nX-W: 1\r\n\r\n");
+				ret = khttpd_http_parse(&p, s, len, &deflim, &req,
+							&used);
+				ASSERT_EQ(ok ? KHTTPD_PARSE_REQUEST : -400, ret)
+					TH_LOG("byte 0x%02x at %d of %d", c, at,
+					       vlen);
+				if (ok)
+					ASSERT_EQ((size_t)len, used);
+			}
+		}
+	}
+}
+
+/* A field name, and a method, are tokens: every byte, in either place. */
+TEST(token_every_byte)
+{
+	static const char tchar[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
+	int c;
+
+	for (c = 1; c < 256; c++) {
+		struct khttpd_parser p = { 0 };
+		struct khttpd_request req;
+		bool tok = strchr(tchar, c) != NULL;
+		char s[64];
+		size_t used;
+		int len, ret;
+
+		len = sprintf(s, "GET / HTTP/1.1\r\nHost: h\r\nX%cY: 1\r\n\r\n",
+			      c);
+		ret = khttpd_http_parse(&p, s, len, &deflim, &req, &used);
+		/* (a ':' ends the name "X": its value is "Y: 1") */
+		EXPECT_EQ(tok || c == ':' ? KHTTPD_PARSE_REQUEST : -400, ret)
+			TH_LOG("name byte 0x%02x", c);
+
+		memset(&p, 0, sizeof(p));
+		len = sprintf(s, "G%cT / HTTP/1.1\r\nHost: h\r\n\r\n", c);
+		ret = khttpd_http_parse(&p, s, len, &deflim, &req, &used);
+		EXPECT_EQ(tok ? KHTTPD_PARSE_REQUEST : -400, ret)
+			TH_LOG("method byte 0x%02x", c);
+		if (tok && ret == KHTTPD_PARSE_REQUEST)
+			EXPECT_EQ(c == 'E' ? KHTTPD_METHOD_GET :
+				  KHTTPD_METHOD_UNKNOWN, req.method);
+	}
+}
+
 /* @n empty lines at @s, then @tail; returns the length. */
 static size_t empty_lines(char *s, int n, const char *tail)
 {
