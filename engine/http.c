@@ -21,7 +21,12 @@
  *   agree, a list ("5, 5") is refused.
  * - The target is percent-decoded, then dot segments are removed: a path
  *   that climbs above "/", an invalid escape, or a decoded NUL or control
- *   character is refused.  The query does not take part in the lookup.
+ *   character is refused.  The query does not take part in the lookup;
+ *   it is kept raw (req->query), for a redirect to carry it on.
+ * - Range, If-Range and Accept-Encoding are only located here; their
+ *   values are parsed when an answer needs them (khttpd_http_range(),
+ *   khttpd_http_accepts_gzip()), so that requests without them, and
+ *   answers they cannot change (a 404, a 304), cost nothing more.
  */
 #include "http.h"
 
@@ -305,18 +310,25 @@ static int khttpd_parse_target(char *t, u32 len, struct khttpd_request *req)
 		if (!skip)
 			return -400;	/* empty authority */
 		if (skip == len || t[skip] == '?') {
-			/* no path: it is "/"; the authority's last byte */
+			/*
+			 * no path: it is "/", in the authority's last byte,
+			 * and the query (if any) follows it
+			 */
 			t += skip - 1;
 			*t = '/';
-			len = 1;
+			len -= skip - 1;
 		} else {
 			t += skip;
 			len -= skip;
 		}
 	}
 	q = khttpd_memchr(t, '?', len);
-	if (q)
+	if (q) {
+		/* kept raw for a redirect; it takes no part in the lookup */
+		req->query = q + 1;
+		req->query_len = t + len - req->query;
 		len = q - t;
+	}
 	req->path = t;
 	req->path_len = khttpd_normalize_path(t, len);
 	return req->path_len ? 0 : -400;
@@ -392,6 +404,21 @@ static bool khttpd_parse_length(const char *v, const char *end, u64 *out)
 	}
 	*out = n;
 	return true;
+}
+
+/*
+ * Remember the first line of a field that is evaluated only if the answer
+ * needs it; flag a repeated one (see KHTTPD_DUP_*).
+ */
+static void khttpd_keep_value(const char *v, const char *vend,
+			      const char **val, u16 *len, u8 *dup, u8 bit)
+{
+	if (*val || vend - v > (u16)~0) {
+		*dup |= bit;
+		return;
+	}
+	*val = v;
+	*len = vend - v;
 }
 
 struct khttpd_fields {
@@ -472,6 +499,17 @@ static char *khttpd_parse_field(char *name, char *end,
 			f->hosts++;
 		}
 		break;
+	case 5:
+		if (khttpd_ieq(name, 5, "range"))
+			khttpd_keep_value(v, vend, &req->range, &req->range_len,
+					  &req->dup, KHTTPD_DUP_RANGE);
+		break;
+	case 8:
+		if (khttpd_ieq(name, 8, "if-range"))
+			khttpd_keep_value(v, vend, &req->if_range,
+					  &req->if_range_len, &req->dup,
+					  KHTTPD_DUP_IF_RANGE);
+		break;
 	case 10:
 		if (khttpd_ieq(name, 10, "connection"))
 			khttpd_parse_connection(v, vend, &f->close, &f->keep);
@@ -494,6 +532,12 @@ static char *khttpd_parse_field(char *name, char *end,
 			f->has_cl = true;
 			f->cl = cl;
 		}
+		break;
+	case 15:
+		if (khttpd_ieq(name, 15, "accept-encoding"))
+			khttpd_keep_value(v, vend, &req->accept_enc,
+					  &req->accept_enc_len, &req->dup,
+					  KHTTPD_DUP_ACCEPT_ENC);
 		break;
 	case 17:
 		if (khttpd_ieq(name, 17, "transfer-encoding"))

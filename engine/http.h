@@ -54,6 +54,34 @@ struct khttpd_request {
 	u32 inm_len[KHTTPD_MAX_INM];
 	const char *ims;	/* If-Modified-Since value, or NULL */
 	u32 ims_len;
+	u32 query_len;
+	const char *query;	/* raw query, after the '?' (GET, HEAD), or NULL */
+	/*
+	 * Raw values of fields that matter only for some answers, kept at
+	 * parse time and evaluated lazily (khttpd_http_range(),
+	 * khttpd_http_accepts_gzip()): a request without them pays nothing.
+	 * The first field line each; a repeated one sets its bit in @dup.
+	 */
+	const char *range;	/* Range, or NULL */
+	const char *if_range;	/* If-Range, or NULL */
+	const char *accept_enc;	/* Accept-Encoding, or NULL */
+	u16 range_len;
+	u16 if_range_len;
+	u16 accept_enc_len;
+	u8 dup;			/* KHTTPD_DUP_* */
+};
+
+/*
+ * A field whose lines must be combined into one list (RFC 9110 section
+ * 5.3) is seen twice: rather than keeping every line, the answer takes
+ * the choice that is always correct, the whole representation without
+ * content coding.  A value too long for its u16 length counts as repeated
+ * (neither server's head limits let one through: KHTTPD_HEAD_LIMIT).
+ */
+enum {
+	KHTTPD_DUP_RANGE	= 1 << 0,	/* Range ignored: 200 */
+	KHTTPD_DUP_IF_RANGE	= 1 << 1,	/* Range ignored: 200 */
+	KHTTPD_DUP_ACCEPT_ENC	= 1 << 2,	/* no gzip */
 };
 
 /*

@@ -24,7 +24,35 @@ struct result {
 	bool keep_alive;
 	unsigned long long body_len;
 	char path[256];
+	char kept[256];		/* the raw values kept: see kept_values() */
 };
+
+/* "-" for a value not kept */
+static int kept_value(char *out, size_t cap, const char *v, unsigned int len)
+{
+	return v ? snprintf(out, cap, "%.*s", (int)len, v) :
+		   snprintf(out, cap, "-");
+}
+
+/*
+ * The raw values a request keeps for later, as one string:
+ * "query|range|if-range|accept-encoding|dup bits".
+ */
+static void kept_values(char *out, size_t cap,
+			const struct khttpd_request *req)
+{
+	size_t n = 0;
+
+	n += kept_value(out + n, cap - n, req->query, req->query_len);
+	n += snprintf(out + n, cap - n, "|");
+	n += kept_value(out + n, cap - n, req->range, req->range_len);
+	n += snprintf(out + n, cap - n, "|");
+	n += kept_value(out + n, cap - n, req->if_range, req->if_range_len);
+	n += snprintf(out + n, cap - n, "|");
+	n += kept_value(out + n, cap - n, req->accept_enc,
+			req->accept_enc_len);
+	snprintf(out + n, cap - n, "|%u", req->dup);
+}
 
 #define MAX_RESULTS 256
 
@@ -82,6 +110,7 @@ static void conn_feed(struct conn *c, const struct khttpd_limits *lim,
 					snprintf(r->path, sizeof(r->path),
 						 "%.*s", (int)req.path_len,
 						 req.path);
+				kept_values(r->kept, sizeof(r->kept), &req);
 			}
 		}
 		memmove(c->buf, c->buf + used, c->len - used);
@@ -117,7 +146,8 @@ static bool same_results(const struct conn *a, const struct conn *b)
 		if (x->ret != y->ret || x->method != y->method ||
 		    x->version != y->version ||
 		    x->keep_alive != y->keep_alive ||
-		    x->body_len != y->body_len || strcmp(x->path, y->path))
+		    x->body_len != y->body_len || strcmp(x->path, y->path) ||
+		    strcmp(x->kept, y->kept))
 			return false;
 	}
 	return true;
@@ -408,6 +438,59 @@ TEST(parse_table_every_split)
 				EXPECT_EQ(0, whole->len) TH_LOG("case '%s'", c->name);
 			}
 		}
+		conn_free(whole);
+		free(whole);
+	}
+}
+
+/*
+ * The values kept raw for a lazy look later: the first line of each, a
+ * repeated one flagged, the query of both target forms.
+ */
+TEST(kept_values_every_split)
+{
+	static const struct {
+		const char *in, *kept;
+	} k[] = {
+		{ "GET / HTTP/1.1\r\n" H "\r\n", "-|-|-|-|0" },
+		{ "GET /a?b=c&d HTTP/1.1\r\n" H "\r\n", "b=c&d|-|-|-|0" },
+		{ "GET /a? HTTP/1.1\r\n" H "\r\n", "|-|-|-|0" },
+		{ "GET /a?b?c/../d HTTP/1.1\r\n" H "\r\n", "b?c/../d|-|-|-|0" },
+		{ "HEAD /a/%2e%2e/b?x HTTP/1.1\r\n" H "\r\n", "x|-|-|-|0" },
+		{ "GET http://e.com?q=1 HTTP/1.1\r\n" H "\r\n", "q=1|-|-|-|0" },
+		{ "GET http://e.com/x?q HTTP/1.1\r\n" H "\r\n", "q|-|-|-|0" },
+		{ "GET http://e.com HTTP/1.1\r\n" H "\r\n", "-|-|-|-|0" },
+		{ "GET / HTTP/1.1\r\n" H "Range:  bytes=0-1 \r\n\r\n",
+		  "-|bytes=0-1|-|-|0" },
+		{ "GET / HTTP/1.1\r\n" H "range: a\r\nRANGE: b\r\n\r\n",
+		  "-|a|-|-|1" },
+		{ "GET / HTTP/1.1\r\n" H "If-Range: \"x\"\r\n\r\n",
+		  "-|-|\"x\"|-|0" },
+		{ "GET / HTTP/1.1\r\n" H "If-Range: a\r\nIf-Range: a\r\n\r\n",
+		  "-|-|a|-|2" },
+		{ "GET / HTTP/1.1\r\n" H "Accept-Encoding: gzip, br\r\n\r\n",
+		  "-|-|-|gzip, br|0" },
+		{ "GET / HTTP/1.1\r\n" H "Accept-Encoding:\r\n"
+		  "Accept-Encoding: gzip\r\n\r\n", "-|-|-||4" },
+		{ "GET / HTTP/1.1\r\n" H "Accept-Language: gzip\r\n"
+		  "Ranges: x\r\nIf-Ranges: y\r\n\r\n", "-|-|-|-|0" },
+		{ "GET /?q HTTP/1.1\r\nRange: r\r\nIf-Range: i\r\n"
+		  "Accept-Encoding: a\r\nRange: r\r\n" H "\r\n", "q|r|i|a|1" },
+		/* not kept for other methods: they are answered before */
+		{ "POST /?q HTTP/1.1\r\n" H "\r\n", "-|-|-|-|0" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct conn *whole = malloc(sizeof(*whole));
+
+		check_all_splits(_metadata, k[i].in, k[i].in, strlen(k[i].in),
+				 &deflim, whole);
+		ASSERT_EQ(1, whole->n) TH_LOG("'%s'", k[i].in);
+		EXPECT_EQ(KHTTPD_PARSE_REQUEST, whole->res[0].ret)
+			TH_LOG("'%s'", k[i].in);
+		EXPECT_STREQ(k[i].kept, whole->res[0].kept)
+			TH_LOG("'%s'", k[i].in);
 		conn_free(whole);
 		free(whole);
 	}
