@@ -680,3 +680,133 @@ int khttpd_http_parse(struct khttpd_parser *p, char *buf, size_t len,
 	}
 	return KHTTPD_PARSE_REQUEST;
 }
+
+/*
+ * Fields evaluated lazily: only when an answer can depend on them, from
+ * the raw values khttpd_parse_field() kept.
+ */
+
+/*
+ * 1*DIGIT at *@s, before @end, into *@n.  false if there is no digit, or
+ * if the number is beyond 2^64 - 1 and @saturate is false; with @saturate
+ * such a number is 2^64 - 1.
+ */
+static bool khttpd_range_num(const char **s, const char *end, u64 *n,
+			     bool saturate)
+{
+	const char *d = *s;
+	u64 v = 0;
+
+	for (; *s < end && **s >= '0' && **s <= '9'; (*s)++) {
+		unsigned int c = **s - '0';
+
+		if (v > (~(u64)0 - c) / 10) {
+			if (!saturate)
+				return false;
+			v = ~(u64)0;
+		} else {
+			v = v * 10 + c;
+		}
+	}
+	*n = v;
+	return *s != d;
+}
+
+/*
+ * The one range-spec of a "bytes" range-set @v (RFC 9110 section 14.1.1),
+ * with OWS and empty list elements around it, against a representation
+ * of @len bytes: 206 with *@r set, 416, or 200 to ignore the field.
+ */
+static int khttpd_range_set(const char *v, const char *end, u64 len,
+			    struct khttpd_range *r)
+{
+	const char *spec = NULL, *spec_end = NULL;
+	u64 first, last;
+
+	while (v < end) {
+		const char *e;
+
+		while (v < end && (khttpd_is_ows(*v) || *v == ','))
+			v++;
+		if (v == end)
+			break;
+		if (spec)
+			return 200;	/* a second range-spec */
+		e = memchr(v, ',', end - v);
+		if (!e)
+			e = end;
+		spec = v;
+		spec_end = e;
+		while (spec_end > spec && khttpd_is_ows(spec_end[-1]))
+			spec_end--;
+		v = e;
+	}
+	if (!spec)
+		return 200;
+
+	if (*spec == '-') {
+		/* suffix-range = "-" suffix-length */
+		v = spec + 1;
+		if (!khttpd_range_num(&v, spec_end, &last, true) ||
+		    v != spec_end)
+			return 200;
+		if (!last)
+			return 416;
+		if (!len)
+			return 200;	/* a 206 cannot carry zero bytes */
+		r->first = last < len ? len - last : 0;
+		r->last = len - 1;
+		return 206;
+	}
+	/* int-range = first-pos "-" [ last-pos ] */
+	v = spec;
+	if (!khttpd_range_num(&v, spec_end, &first, false) ||
+	    v == spec_end || *v++ != '-')
+		return 200;
+	last = ~(u64)0;
+	if (v != spec_end &&
+	    (!khttpd_range_num(&v, spec_end, &last, true) || v != spec_end))
+		return 200;
+	if (last < first)
+		return 200;	/* invalid (section 14.1.1): ignored */
+	if (first >= len)
+		return 416;
+	r->first = first;
+	r->last = last < len ? last : len - 1;
+	return 206;
+}
+
+/*
+ * If-Range = entity-tag / HTTP-date (RFC 9110 section 13.1.5), compared
+ * strongly: the exact tag of @res, or exactly its mtime.
+ */
+static bool khttpd_if_range_match(const char *v, size_t len,
+				  const struct khttpd_resource *res)
+{
+	u64 t;
+
+	if (len && v[0] == '"')
+		return len == res->etag_len && !memcmp(v, res->etag, len);
+	if (len >= 2 && v[0] == 'W' && v[1] == '/')
+		return false;	/* weak: never for a range */
+	return khttpd_http_parse_date(v, len, &t) && t == res->mtime;
+}
+
+int khttpd_http_range(const struct khttpd_request *req,
+		      const struct khttpd_resource *res, u64 len,
+		      struct khttpd_range *r)
+{
+	const char *v = req->range, *eq;
+
+	if (!v || req->method != KHTTPD_METHOD_GET ||
+	    (req->dup & (KHTTPD_DUP_RANGE | KHTTPD_DUP_IF_RANGE)))
+		return 200;
+	if (req->if_range &&
+	    !khttpd_if_range_match(req->if_range, req->if_range_len, res))
+		return 200;
+	/* ranges-specifier = range-unit "=" range-set */
+	eq = memchr(v, '=', req->range_len);
+	if (!eq || !khttpd_ieq(v, eq - v, "bytes"))
+		return 200;
+	return khttpd_range_set(eq + 1, v + req->range_len, len, r);
+}

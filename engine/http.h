@@ -223,6 +223,64 @@ void khttpd_http_answer(const struct khttpd_request *req, int parse_status,
 			const struct khttpd_resource *res,
 			struct khttpd_answer *a);
 
+/* One byte range of a representation, for a 206: first <= last < length */
+struct khttpd_range {
+	u64 first;
+	u64 last;		/* inclusive */
+};
+
+/*
+ * khttpd_http_range - what a GET's Range makes of a 200
+ * @req: the request
+ * @res: the selected representation's validators (its strong ETag, with
+ *	quotes, and its mtime in seconds)
+ * @len: the representation's length in bytes
+ * @r: set to the part to send, for a 206
+ *
+ * Call it only when khttpd_http_answer() gave 200 for @res: the
+ * preconditions (a 304) are evaluated before Range (RFC 9110 section
+ * 13.2.2).  Returns 200 (send the whole representation), 206 (send *@r)
+ * or 416 (send khttpd_http_unsatisfiable()).
+ *
+ * Choices where RFC 9110 (sections 13.1.5, 14.1, 14.2) leaves one:
+ * - Only GET: Range on a HEAD is ignored (section 14.2 defines range
+ *   handling for GET alone), the HEAD answered as a 200.
+ * - One range-spec only: several (a comma between two non-empty
+ *   elements) get the whole representation, a 200.  Section 14.2 lets a
+ *   server ignore Range; multipart/byteranges is rarely asked for (a
+ *   client resuming or seeking asks for one range) and costs its own
+ *   body framing.  Empty list elements (section 5.6.1.2) and OWS around
+ *   an element are allowed.
+ * - Anything invalid is ignored (200): another unit than "bytes" (any
+ *   case), no '=', a malformed range-spec, last-pos < first-pos, a
+ *   first-pos beyond 2^64 - 1, a repeated Range or If-Range field line.
+ *   A last-pos or suffix-length beyond 2^64 - 1 is valid and saturates:
+ *   it means "to the end", as any value past the end does.
+ * - An empty representation (@len 0): a suffix-range with a non-zero
+ *   length is the only satisfiable kind (section 14.1.2), but a 206 has
+ *   no way to say "zero bytes" (Content-Range needs first <= last): it
+ *   gets a 200 with the (empty) whole; every other range-spec is 416.
+ * - If-Range: the range is served only if the validator matches; else
+ *   the whole (200).  An entity-tag matches when it equals @res's
+ *   exactly (strong comparison: a weak W/"..." never does).  An
+ *   HTTP-date (any of the three formats) matches when it is exactly
+ *   @res's mtime: the representation's Last-Modified is taken as a
+ *   strong validator (section 8.8.2.2), which holds unless the file
+ *   changes twice within one second; clients that have an ETag send it.
+ */
+int khttpd_http_range(const struct khttpd_request *req,
+		      const struct khttpd_resource *res, u64 len,
+		      struct khttpd_range *r);
+
+/* The range of a stored response that a 206's body is (see below). */
+static inline void khttpd_http_range_part(const struct khttpd_layout *l,
+					  const struct khttpd_range *r,
+					  u64 *off, u64 *len)
+{
+	*off = (u64)l->nm_len + l->fields_len + r->first;
+	*len = r->last - r->first + 1;
+}
+
 /*
  * A strong validator of fixed size (quotes included): a hash of the
  * content, fed in any number of pieces to khttpd_http_hash() starting from
