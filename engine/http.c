@@ -810,3 +810,100 @@ int khttpd_http_range(const struct khttpd_request *req,
 		return 200;
 	return khttpd_range_set(eq + 1, v + req->range_len, len, r);
 }
+
+/*
+ * qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), the
+ * whole of @s..@end: 1 if above 0, 0 if zero, -1 if malformed.
+ */
+static int khttpd_qvalue(const char *s, const char *end)
+{
+	bool one, above = false;
+	int n;
+
+	if (s == end || (*s != '0' && *s != '1'))
+		return -1;
+	one = *s++ == '1';
+	if (s < end && *s++ != '.')
+		return -1;
+	for (n = 0; s < end; s++, n++) {
+		if (n == 3 || *s < '0' || *s > '9' || (one && *s != '0'))
+			return -1;
+		above |= *s != '0';
+	}
+	return one || above;
+}
+
+/*
+ * The weight of one Accept-Encoding element @v..@end (trimmed), after
+ * its coding: [ weight ], weight = OWS ";" OWS "q=" qvalue.  1 if above
+ * 0, 0 if zero, -1 if malformed (another parameter, say).
+ */
+static int khttpd_ae_weight(const char *v, const char *end)
+{
+	while (v < end && khttpd_is_ows(*v))
+		v++;
+	if (v == end)
+		return 1;	/* no weight: q=1 */
+	if (*v++ != ';')
+		return -1;
+	while (v < end && khttpd_is_ows(*v))
+		v++;
+	if (end - v < 2 || khttpd_lower(v[0]) != 'q' || v[1] != '=')
+		return -1;
+	return khttpd_qvalue(v + 2, end);
+}
+
+/* What the elements naming one coding say of it so far. */
+enum {
+	KHTTPD_AE_UNLISTED,
+	KHTTPD_AE_YES,		/* listed, each time with q > 0 */
+	KHTTPD_AE_NO,		/* listed once at least with q=0 or malformed */
+};
+
+static void khttpd_ae_note(u8 *state, int weight)
+{
+	if (weight <= 0)
+		*state = KHTTPD_AE_NO;
+	else if (*state == KHTTPD_AE_UNLISTED)
+		*state = KHTTPD_AE_YES;
+}
+
+bool khttpd_http_accepts_gzip(const struct khttpd_request *req)
+{
+	const char *v = req->accept_enc, *end;
+	u8 gzip = KHTTPD_AE_UNLISTED, star = KHTTPD_AE_UNLISTED;
+
+	if (!v || (req->dup & KHTTPD_DUP_ACCEPT_ENC))
+		return false;
+	/* Accept-Encoding = #( codings [ weight ] ) */
+	end = v + req->accept_enc_len;
+	while (v < end) {
+		const char *e, *tok, *tend;
+		int weight;
+
+		while (v < end && (khttpd_is_ows(*v) || *v == ','))
+			v++;
+		if (v == end)
+			break;
+		/* a weight has no quoted string: a comma ends the element */
+		e = memchr(v, ',', end - v);
+		if (!e)
+			e = end;
+		for (tok = v; v < e && khttpd_is_tchar(*v); v++)
+			;
+		tend = v;
+		while (e > v && khttpd_is_ows(e[-1]))
+			e--;
+		weight = khttpd_ae_weight(v, e);
+		if (khttpd_ieq(tok, tend - tok, "gzip") ||
+		    khttpd_ieq(tok, tend - tok, "x-gzip"))
+			khttpd_ae_note(&gzip, weight);
+		else if (tend - tok == 1 && *tok == '*')
+			khttpd_ae_note(&star, weight);
+		v = e;
+	}
+	/* the most specific reference decides (RFC 9110 section 12.5.3) */
+	if (gzip != KHTTPD_AE_UNLISTED)
+		return gzip == KHTTPD_AE_YES;
+	return star == KHTTPD_AE_YES;
+}

@@ -272,6 +272,20 @@ int khttpd_http_range(const struct khttpd_request *req,
 		      const struct khttpd_resource *res, u64 len,
 		      struct khttpd_range *r);
 
+/*
+ * khttpd_http_accepts_gzip - may @req be answered with a gzip variant?
+ *
+ * Whether its Accept-Encoding (RFC 9110 section 12.5.3) accepts the gzip
+ * content coding with a weight above 0: "gzip" or "x-gzip" (any case)
+ * listed with q > 0, or not listed and "*" listed with q > 0.  A coding
+ * listed with q=0 (0, 0.0, 0.00, 0.000), or with a malformed weight or
+ * any other parameter, is not acceptable; one listed twice is acceptable
+ * only if both say so.  No Accept-Encoding, an empty one, or a repeated
+ * field line (see KHTTPD_DUP_ACCEPT_ENC): false, the identity is sent.
+ * Call it only for a resource that has a gzip variant.
+ */
+bool khttpd_http_accepts_gzip(const struct khttpd_request *req);
+
 /* The range of a stored response that a 206's body is (see below). */
 static inline void khttpd_http_range_part(const struct khttpd_layout *l,
 					  const struct khttpd_range *r,

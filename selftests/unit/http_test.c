@@ -1132,6 +1132,69 @@ TEST(ranges)
 	EXPECT_EQ(200, range_for("POST", "Range: bytes=0-0\r\n", 10, &r));
 }
 
+/* Parse a GET with extra fields @f: may it have the gzip variant? */
+static int gzip_for(const char *f)
+{
+	struct khttpd_parser p = { 0 };
+	struct khttpd_request req;
+	char s[1024];
+	size_t used;
+
+	snprintf(s, sizeof(s), "GET / HTTP/1.1\r\n" H "%s\r\n", f);
+	if (khttpd_http_parse(&p, s, strlen(s), &deflim, &req, &used) != 1)
+		return -1;
+	return khttpd_http_accepts_gzip(&req);
+}
+
+#define AE(v) "Accept-Encoding: " v "\r\n"
+
+TEST(accept_encoding)
+{
+	static const char *const yes[] = {
+		AE("gzip"), AE("GZIP"), AE("x-gzip"), AE("X-Gzip"),
+		AE("gzip, deflate, br, zstd"), AE("br, gzip"),
+		AE("deflate , gzip ,"), AE(", ,gzip"),
+		AE("gzip;q=1"), AE("gzip;q=1.0"), AE("gzip;q=1.000"),
+		AE("gzip;q=0.5"), AE("gzip;q=0.001"), AE("gzip;Q=0.1"),
+		AE("gzip ; q=0.5"), AE("gzip;\tq=0.5 "),
+		AE("gzip;q=1."),
+		AE("*"), AE("*;q=0.1"), AE("br, *"), AE("identity;q=0, *"),
+		AE("gzip, *;q=0"),	/* gzip is more specific than * */
+		AE("gzip;q=0.5, x-gzip"),
+	};
+	static const char *const no[] = {
+		"", AE(""), AE("identity"), AE("br, deflate"),
+		AE("gzip;q=0"), AE("gzip;q=0.0"), AE("gzip;q=0.00"),
+		AE("gzip;q=0.000"), AE("gzip;q=0."), AE("GZIP;Q=0"),
+		AE("x-gzip;q=0"),
+		AE("gzip;q=0, *"),	/* gzip is more specific than * */
+		AE("*;q=0"), AE("*;q=0.000"),
+		AE("gzip, gzip;q=0"), AE("gzip;q=0, gzip"),
+		AE("gzip, x-gzip;q=0"),
+		/* malformed weights: not acceptable */
+		AE("gzip;q=2"), AE("gzip;q=1.5"), AE("gzip;q=1.001"),
+		AE("gzip;q=0.0001"), AE("gzip;q=0.5000"), AE("gzip;q="),
+		AE("gzip;q"), AE("gzip;"), AE("gzip;q=.5"), AE("gzip;q=-1"),
+		AE("gzip;q = 0.5"), AE("gzip;q=0.5;q=1"), AE("gzip;level=1"),
+		AE("gzip;q=\"1\""), AE("gzip q=1"), AE("gzip;q=0,5"),
+		AE("*;q=x"),
+		/* not gzip */
+		AE("gzipx"), AE("gzi"), AE("x-gzipx"), AE("\"gzip\""),
+		AE("**"), AE("gzip/1"), AE("compress, deflate;q=1"),
+		/* a repeated field line */
+		AE("gzip") AE("gzip"), AE("br") AE("gzip"),
+	};
+	unsigned int i;
+
+	/* (braces: EXPECT_EQ() with TH_LOG() is more than one statement) */
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		EXPECT_EQ(1, gzip_for(yes[i])) TH_LOG("'%s'", yes[i]);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		EXPECT_EQ(0, gzip_for(no[i])) TH_LOG("'%s'", no[i]);
+	}
+}
+
 /* Where in a stored response a 206's body is. */
 TEST(range_part)
 {
