@@ -314,17 +314,65 @@ void khttpd_http_make_etag(char out[KHTTPD_ETAG_LEN], u64 hash, u64 len,
  */
 bool khttpd_http_path_ok(const char *p, size_t len);
 
+/* A representation, as its header fields describe it. */
+struct khttpd_repr {
+	const struct khttpd_resource *res;	/* its validators */
+	const char *type;		/* Content-Type value */
+	const char *cache_control;	/* Cache-Control value, or NULL */
+	u64 len;			/* length of the whole, in bytes */
+	u8 flags;			/* KHTTPD_REPR_* */
+};
+
 /*
- * Header fields of a stored resource, each ending in CRLF, and the empty
- * line: for a 200 (@not_modified false) Server, Content-Type,
- * Content-Length, ETag, Last-Modified and, if given, Cache-Control; for a
- * 304 the same without the content fields.  Returns the length, or 0 if
- * @cap is too small.
+ * A resource with a gzip variant has two representations, each with its
+ * own strong ETag (RFC 9110 section 8.8.3: a validator is for one
+ * representation, and ranges of one are not ranges of the other).  Both
+ * say that the choice depends on Accept-Encoding, in every answer a cache
+ * may store (200, 206, 304: section 12.5.5); the gzip one also says how
+ * its content is coded, in the answers that carry content.
  */
-size_t khttpd_http_resource_fields(char *out, size_t cap,
-				   const struct khttpd_resource *r,
-				   const char *type, const char *cache_control,
-				   u64 body_len, bool not_modified);
+enum {
+	KHTTPD_REPR_VARY	= 1 << 0,	/* Vary: Accept-Encoding */
+	KHTTPD_REPR_GZIP	= 1 << 1,	/* Content-Encoding: gzip (and Vary) */
+};
+
+/*
+ * khttpd_http_fields - header fields of an answer with a representation
+ * @out, @cap: where to write them
+ * @rep: the representation
+ * @status: 200, 206 or 304
+ * @range: the part a 206 sends (khttpd_http_range()); else unused
+ *
+ * Each field ends in CRLF, then the empty line.  A 200: Server,
+ * Content-Type, [Content-Encoding,] Content-Length, Accept-Ranges, ETag,
+ * Last-Modified, [Vary,] [Cache-Control].  A 206: the same with the
+ * part's Content-Length and a Content-Range after it; at most
+ * KHTTPD_RANGE_EXTRA bytes longer than the 200's.  A 304: Server, ETag,
+ * Last-Modified, [Vary,] [Cache-Control] (section 15.4.5: no content
+ * fields).  Returns the length, or 0 if @cap is too small or @status is
+ * none of these.
+ */
+size_t khttpd_http_fields(char *out, size_t cap, const struct khttpd_repr *rep,
+			  int status, const struct khttpd_range *range);
+
+/* "Content-Range: bytes " + 3 u64 + "-" + "/" + CRLF */
+#define KHTTPD_RANGE_EXTRA (21 + 3 * 20 + 2 + 2)
+
+/* The stored fields of a resource without variants: a 200's or a 304's. */
+static inline size_t
+khttpd_http_resource_fields(char *out, size_t cap,
+			    const struct khttpd_resource *r, const char *type,
+			    const char *cache_control, u64 body_len,
+			    bool not_modified)
+{
+	const struct khttpd_repr rep = {
+		.res = r, .type = type, .cache_control = cache_control,
+		.len = body_len,
+	};
+
+	return khttpd_http_fields(out, cap, &rep, not_modified ? 304 : 200,
+				  NULL);
+}
 
 /*
  * The statuses a server answers with a prebuilt error response: every one

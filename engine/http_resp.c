@@ -9,6 +9,7 @@ const char *khttpd_http_reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 206: return "Partial Content";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
@@ -411,21 +412,36 @@ bool khttpd_http_path_ok(const char *p, size_t len)
 	return true;
 }
 
-size_t khttpd_http_resource_fields(char *out, size_t cap,
-				   const struct khttpd_resource *r,
-				   const char *type, const char *cache_control,
-				   u64 body_len, bool not_modified)
+size_t khttpd_http_fields(char *out, size_t cap, const struct khttpd_repr *rep,
+			  int status, const struct khttpd_range *range)
 {
 	struct khttpd_w w = { .p = out, .left = cap };
+	const struct khttpd_resource *r = rep->res;
 	char date[KHTTPD_DATE_LEN];
 
+	if (status != 200 && status != 304 &&
+	    (status != 206 || !range || range->first > range->last ||
+	     range->last >= rep->len))
+		return 0;
 	khttpd_w_str(&w, "Server: khttpd\r\n");
-	if (!not_modified) {
+	if (status != 304) {
 		khttpd_w_str(&w, "Content-Type: ");
-		khttpd_w_str(&w, type);
+		khttpd_w_str(&w, rep->type);
+		if (rep->flags & KHTTPD_REPR_GZIP)
+			khttpd_w_str(&w, "\r\nContent-Encoding: gzip");
 		khttpd_w_str(&w, "\r\nContent-Length: ");
-		khttpd_w_u64(&w, body_len, 10);
-		khttpd_w_str(&w, "\r\n");
+		if (status == 206) {
+			khttpd_w_u64(&w, range->last - range->first + 1, 10);
+			khttpd_w_str(&w, "\r\nContent-Range: bytes ");
+			khttpd_w_u64(&w, range->first, 10);
+			khttpd_w_str(&w, "-");
+			khttpd_w_u64(&w, range->last, 10);
+			khttpd_w_str(&w, "/");
+		}
+		/* a 200's Content-Length, a 206's complete-length */
+		khttpd_w_u64(&w, rep->len, 10);
+		/* a client may resume or seek: say so before it has to ask */
+		khttpd_w_str(&w, "\r\nAccept-Ranges: bytes\r\n");
 	}
 	khttpd_w_str(&w, "ETag: ");
 	khttpd_w_mem(&w, r->etag, r->etag_len);
@@ -433,9 +449,11 @@ size_t khttpd_http_resource_fields(char *out, size_t cap,
 	khttpd_w_str(&w, "\r\nLast-Modified: ");
 	khttpd_w_mem(&w, date, KHTTPD_DATE_LEN);
 	khttpd_w_str(&w, "\r\n");
-	if (cache_control && *cache_control) {
+	if (rep->flags & (KHTTPD_REPR_VARY | KHTTPD_REPR_GZIP))
+		khttpd_w_str(&w, "Vary: Accept-Encoding\r\n");
+	if (rep->cache_control && *rep->cache_control) {
 		khttpd_w_str(&w, "Cache-Control: ");
-		khttpd_w_str(&w, cache_control);
+		khttpd_w_str(&w, rep->cache_control);
 		khttpd_w_str(&w, "\r\n");
 	}
 	khttpd_w_str(&w, "\r\n");

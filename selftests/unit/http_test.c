@@ -1284,7 +1284,8 @@ TEST(response_bytes)
 					"max-age=60", 1234, false);
 	out[n] = '\0';
 	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/html\r\n"
-		     "Content-Length: 1234\r\nETag: \"e\"\r\n"
+		     "Content-Length: 1234\r\nAccept-Ranges: bytes\r\n"
+		     "ETag: \"e\"\r\n"
 		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
 		     "Cache-Control: max-age=60\r\n\r\n", out);
 	n = khttpd_http_resource_fields(out, sizeof(out), &r, "text/html",
@@ -1295,6 +1296,13 @@ TEST(response_bytes)
 	EXPECT_EQ(0, khttpd_http_resource_fields(out, 40, &r, "text/html",
 						 NULL, 1, false));
 
+	n = khttpd_http_resource_fields(out, sizeof(out), &r, "text/html",
+					NULL, 1, false);
+	EXPECT_EQ(n, khttpd_http_resource_fields(out, n, &r, "text/html",
+						 NULL, 1, false));
+	EXPECT_EQ(0, khttpd_http_resource_fields(out, n - 1, &r, "text/html",
+						 NULL, 1, false));
+
 	n = khttpd_http_error_response(out, sizeof(out), 405, &fields);
 	out[n] = '\0';
 	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -1303,11 +1311,103 @@ TEST(response_bytes)
 	EXPECT_EQ(n - 19, fields);
 }
 
+/* Fields of 206s and of the variants of a resource with a gzip one. */
+TEST(fields_bytes)
+{
+	struct khttpd_resource r = { "\"e\"", 3, 784111777 };
+	struct khttpd_repr rep = {
+		.res = &r, .type = "text/css", .cache_control = "no-cache",
+		.len = 5ULL << 30,
+	};
+	struct khttpd_range rg = { 1ULL << 32, (5ULL << 30) - 1 };
+	char out[512], whole[512];
+	size_t n, n200;
+
+	n = khttpd_http_fields(out, sizeof(out), &rep, 206, &rg);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/css\r\n"
+		     "Content-Length: 1073741824\r\n"
+		     "Content-Range: bytes 4294967296-5368709119/5368709120\r\n"
+		     "Accept-Ranges: bytes\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Cache-Control: no-cache\r\n\r\n", out);
+	/* the gzip variant: coded, and varying */
+	rep.flags = KHTTPD_REPR_GZIP;
+	rep.cache_control = NULL;
+	rep.len = 10;
+	rg.first = rg.last = 0;
+	n = khttpd_http_fields(out, sizeof(out), &rep, 206, &rg);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/css\r\n"
+		     "Content-Encoding: gzip\r\nContent-Length: 1\r\n"
+		     "Content-Range: bytes 0-0/10\r\n"
+		     "Accept-Ranges: bytes\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Vary: Accept-Encoding\r\n\r\n", out);
+	n = khttpd_http_fields(out, sizeof(out), &rep, 200, NULL);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/css\r\n"
+		     "Content-Encoding: gzip\r\nContent-Length: 10\r\n"
+		     "Accept-Ranges: bytes\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Vary: Accept-Encoding\r\n\r\n", out);
+	/* a 304 says Vary, not the coding of content it does not carry */
+	n = khttpd_http_fields(out, sizeof(out), &rep, 304, NULL);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Vary: Accept-Encoding\r\n\r\n", out);
+	/* the identity of a resource with a gzip variant: Vary only */
+	rep.flags = KHTTPD_REPR_VARY;
+	rep.cache_control = "max-age=1";
+	n = khttpd_http_fields(out, sizeof(out), &rep, 200, NULL);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/css\r\n"
+		     "Content-Length: 10\r\n"
+		     "Accept-Ranges: bytes\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Vary: Accept-Encoding\r\nCache-Control: max-age=1\r\n"
+		     "\r\n", out);
+	n = khttpd_http_fields(out, sizeof(out), &rep, 304, NULL);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nETag: \"e\"\r\n"
+		     "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		     "Vary: Accept-Encoding\r\nCache-Control: max-age=1\r\n"
+		     "\r\n", out);
+	/* no 206 without a part inside the representation; other statuses */
+	EXPECT_EQ(0, khttpd_http_fields(out, sizeof(out), &rep, 206, NULL));
+	rg.first = 3;
+	rg.last = 2;
+	EXPECT_EQ(0, khttpd_http_fields(out, sizeof(out), &rep, 206, &rg));
+	rg.first = 0;
+	rg.last = 10;
+	EXPECT_EQ(0, khttpd_http_fields(out, sizeof(out), &rep, 206, &rg));
+	EXPECT_EQ(0, khttpd_http_fields(out, sizeof(out), &rep, 404, NULL));
+	EXPECT_EQ(0, khttpd_http_fields(out, sizeof(out), &rep, 416, NULL));
+	/*
+	 * A 206 is at most KHTTPD_RANGE_EXTRA beyond the 200: the longest
+	 * numbers (the part's length and its first byte cannot both have
+	 * 20 digits), and the exact room needed
+	 */
+	rep.len = ~0ULL;
+	n200 = khttpd_http_fields(whole, sizeof(whole), &rep, 200, NULL);
+	ASSERT_NE(0, n200);
+	rg.first = 10000000000000000000ULL;
+	rg.last = ~0ULL - 1;
+	n = khttpd_http_fields(out, sizeof(out), &rep, 206, &rg);
+	EXPECT_EQ(n200 + KHTTPD_RANGE_EXTRA - 1, n);
+	rg.first = 1;
+	n = khttpd_http_fields(out, sizeof(out), &rep, 206, &rg);
+	EXPECT_EQ(n200 + KHTTPD_RANGE_EXTRA - 19, n);
+	EXPECT_EQ(0, khttpd_http_fields(out, n - 1, &rep, 206, &rg));
+	EXPECT_EQ(n, khttpd_http_fields(out, n, &rep, 206, &rg));
+}
+
 /* Every status we send fits KHTTPD_HEAD_MAX, in every form. */
 TEST(every_status_fits_head_max)
 {
-	static const int all[] = { 200, 304, 400, 404, 405, 408, 413, 414,
-				   431, 500, 501, 503, 505 };
+	static const int all[] = { 200, 206, 304, 400, 404, 405, 408, 413,
+				   414, 431, 500, 501, 503, 505 };
 	const char *date = "Sun, 06 Nov 1994 08:49:37 GMT";
 	char out[KHTTPD_HEAD_MAX];
 	unsigned int i;
