@@ -393,6 +393,24 @@ size_t khttpd_http_error_response(char *out, size_t cap, int status,
 				  size_t *fields_len);
 
 /*
+ * khttpd_http_unsatisfiable - header fields and body of a 416
+ * @rep: the representation a range was asked of (its len and flags)
+ *
+ * Like an error response (a short text body, so that a person sees what
+ * happened), with a Content-Range of the unsatisfied-range form (bytes,
+ * then "*" "/" and the length: RFC 9110 section 14.4) and, for a resource
+ * with a gzip variant, Vary.  Not one of the prebuilt errors
+ * (khttpd_http_error_status[]): the length is the representation's.  At
+ * most KHTTPD_UNSATISFIABLE_MAX bytes; returns the length, or 0 if @cap
+ * is too small; *@fields_len is set to the length of the fields part.
+ */
+size_t khttpd_http_unsatisfiable(char *out, size_t cap,
+				 const struct khttpd_repr *rep,
+				 size_t *fields_len);
+
+#define KHTTPD_UNSATISFIABLE_MAX 192
+
+/*
  * Write into @out the start of a response: status line, Date and, if the
  * connection's persistence needs saying, Connection.  @date is the cached
  * IMF-fixdate.  Returns the length, or 0 if @cap is too small.

@@ -17,6 +17,7 @@ const char *khttpd_http_reason(int status)
 	case 408: return "Request Timeout";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -460,22 +461,56 @@ size_t khttpd_http_fields(char *out, size_t cap, const struct khttpd_repr *rep,
 	return w.overflow ? 0 : w.len;
 }
 
+/*
+ * An answer without a representation (an error, a 416, a redirect) has a
+ * short text body, its reason phrase: these fields start it, and
+ * khttpd_w_text_end() ends the fields and writes that body.
+ */
+static void khttpd_w_text_start(struct khttpd_w *w, const char *reason)
+{
+	khttpd_w_str(w, "Server: khttpd\r\n"
+			"Content-Type: text/plain; charset=utf-8\r\n"
+			"Content-Length: ");
+	khttpd_w_u64(w, strlen(reason) + 1, 10);
+	khttpd_w_str(w, "\r\n");
+}
+
+static size_t khttpd_w_text_end(struct khttpd_w *w, const char *reason,
+				size_t *fields_len)
+{
+	khttpd_w_str(w, "\r\n");
+	*fields_len = w->len;
+	khttpd_w_str(w, reason);
+	khttpd_w_str(w, "\n");
+	return w->overflow ? 0 : w->len;
+}
+
 size_t khttpd_http_error_response(char *out, size_t cap, int status,
 				  size_t *fields_len)
 {
 	const char *reason = khttpd_http_reason(status);
 	struct khttpd_w w = { .p = out, .left = cap };
 
-	khttpd_w_str(&w, "Server: khttpd\r\n"
-			 "Content-Type: text/plain; charset=utf-8\r\n"
-			 "Content-Length: ");
-	khttpd_w_u64(&w, strlen(reason) + 1, 10);
-	khttpd_w_str(&w, "\r\n");
+	khttpd_w_text_start(&w, reason);
 	if (status == 405)
 		khttpd_w_str(&w, "Allow: GET, HEAD\r\n");
+	return khttpd_w_text_end(&w, reason, fields_len);
+}
+
+size_t khttpd_http_unsatisfiable(char *out, size_t cap,
+				 const struct khttpd_repr *rep,
+				 size_t *fields_len)
+{
+	const char *reason = khttpd_http_reason(416);
+	struct khttpd_w w = { .p = out, .left = cap };
+
+	khttpd_w_text_start(&w, reason);
+	/* the length the client may ask for next (RFC 9110 section 14.4) */
+	khttpd_w_str(&w, "Content-Range: bytes */");
+	khttpd_w_u64(&w, rep->len, 10);
 	khttpd_w_str(&w, "\r\n");
-	*fields_len = w.len;
-	khttpd_w_str(&w, reason);
-	khttpd_w_str(&w, "\n");
-	return w.overflow ? 0 : w.len;
+	/* that length is the selected variant's: it varies like the 200 */
+	if (rep->flags & (KHTTPD_REPR_VARY | KHTTPD_REPR_GZIP))
+		khttpd_w_str(&w, "Vary: Accept-Encoding\r\n");
+	return khttpd_w_text_end(&w, reason, fields_len);
 }

@@ -1403,11 +1403,43 @@ TEST(fields_bytes)
 	EXPECT_EQ(n, khttpd_http_fields(out, n, &rep, 206, &rg));
 }
 
+/* A 416: like an error, with the length a range may ask for. */
+TEST(unsatisfiable_bytes)
+{
+	struct khttpd_resource r = { "\"e\"", 3, 784111777 };
+	struct khttpd_repr rep = { .res = &r, .type = "text/css", .len = 0 };
+	char out[KHTTPD_UNSATISFIABLE_MAX + 1];
+	size_t n, fields;
+
+	n = khttpd_http_unsatisfiable(out, sizeof(out), &rep, &fields);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Length: 22\r\nContent-Range: bytes */0\r\n\r\n"
+		     "Range Not Satisfiable\n", out);
+	EXPECT_EQ(n - 22, fields);
+	/* the longest: a gzip variant of 2^64 - 1 bytes */
+	rep.len = ~0ULL;
+	rep.flags = KHTTPD_REPR_GZIP;
+	n = khttpd_http_unsatisfiable(out, KHTTPD_UNSATISFIABLE_MAX, &rep,
+				      &fields);
+	ASSERT_NE(0, n);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Length: 22\r\n"
+		     "Content-Range: bytes */18446744073709551615\r\n"
+		     "Vary: Accept-Encoding\r\n\r\n"
+		     "Range Not Satisfiable\n", out);
+	EXPECT_EQ(0, khttpd_http_unsatisfiable(out, n - 1, &rep, &fields));
+	EXPECT_EQ(n, khttpd_http_unsatisfiable(out, n, &rep, &fields));
+	/* not a prebuilt error: its length is the representation's */
+	EXPECT_EQ(500, khttpd_http_error_status[khttpd_http_error_index(416)]);
+}
+
 /* Every status we send fits KHTTPD_HEAD_MAX, in every form. */
 TEST(every_status_fits_head_max)
 {
 	static const int all[] = { 200, 206, 304, 400, 404, 405, 408, 413,
-				   414, 431, 500, 501, 503, 505 };
+				   414, 416, 431, 500, 501, 503, 505 };
 	const char *date = "Sun, 06 Nov 1994 08:49:37 GMT";
 	char out[KHTTPD_HEAD_MAX];
 	unsigned int i;
