@@ -411,6 +411,32 @@ size_t khttpd_http_unsatisfiable(char *out, size_t cap,
 #define KHTTPD_UNSATISFIABLE_MAX 192
 
 /*
+ * khttpd_http_redirect - header fields and body of a 301 to a directory
+ * @path, @path_len: the directory's decoded, normalised path, as
+ *	req->path is, without the trailing '/' the redirect adds
+ * @query, @query_len: the raw query (req->query), or NULL for none
+ * @fields_len: set to the length of the fields part (a HEAD's answer)
+ *
+ * Like an error response (a short text body), with Location: the path
+ * and '/', then '?' and the query if there is one.  Location is safe
+ * whatever the bytes given: in the path every byte but unreserved,
+ * sub-delims, ':', '@' and '/' is percent-encoded ('%' too: the path is
+ * decoded), in the query the same but '?' and '%' (it is still encoded),
+ * so no CR, LF, SP, control or non-ASCII byte reaches the field; and a
+ * path starting "//", which would send the client to another host, has
+ * its second '/' encoded ("/%2F...": the same path once decoded).
+ * Returns the length, at most KHTTPD_REDIRECT_MAX(), or 0 if @cap is too
+ * small, or if @path does not start with '/' or already ends with one
+ * (the redirect would loop).
+ */
+size_t khttpd_http_redirect(char *out, size_t cap, const char *path,
+			    size_t path_len, const char *query,
+			    size_t query_len, size_t *fields_len);
+
+#define KHTTPD_REDIRECT_MAX(path_len, query_len) \
+	(128 + 3 * ((size_t)(path_len) + (query_len)))
+
+/*
  * Write into @out the start of a response: status line, Date and, if the
  * connection's persistence needs saying, Connection.  @date is the cached
  * IMF-fixdate.  Returns the length, or 0 if @cap is too small.

@@ -10,6 +10,7 @@ const char *khttpd_http_reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
@@ -512,5 +513,65 @@ size_t khttpd_http_unsatisfiable(char *out, size_t cap,
 	/* that length is the selected variant's: it varies like the 200 */
 	if (rep->flags & (KHTTPD_REPR_VARY | KHTTPD_REPR_GZIP))
 		khttpd_w_str(&w, "Vary: Accept-Encoding\r\n");
+	return khttpd_w_text_end(&w, reason, fields_len);
+}
+
+/*
+ * May byte @c stand for itself in a Location's path: unreserved,
+ * sub-delims, ':', '@' (pchar of RFC 3986 section 3.3, less '%') or '/';
+ * in its query also '?' and '%' (the query is still percent-encoded)?
+ */
+static bool khttpd_uri_keeps(unsigned char c, bool query)
+{
+	static const char keep[] = "-._~!$&'()*+,;=:@/";
+
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	if (query && (c == '?' || c == '%'))
+		return true;
+	return c && memchr(keep, c, sizeof(keep) - 1);
+}
+
+/* @s, percent-encoding every byte khttpd_uri_keeps() does not keep */
+static void khttpd_w_uri(struct khttpd_w *w, const char *s, size_t len,
+			 bool query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+		char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+		/*
+		 * A path starting "//" would be a network-path reference,
+		 * its first segment a host name: escape the second '/'.
+		 */
+		if (khttpd_uri_keeps(c, query) && (query || i != 1 || c != '/'))
+			khttpd_w_mem(w, s + i, 1);
+		else
+			khttpd_w_mem(w, esc, 3);
+	}
+}
+
+size_t khttpd_http_redirect(char *out, size_t cap, const char *path,
+			    size_t path_len, const char *query,
+			    size_t query_len, size_t *fields_len)
+{
+	const char *reason = khttpd_http_reason(301);
+	struct khttpd_w w = { .p = out, .left = cap };
+
+	if (!path_len || path[0] != '/' || path[path_len - 1] == '/')
+		return 0;
+	khttpd_w_text_start(&w, reason);
+	khttpd_w_str(&w, "Location: ");
+	khttpd_w_uri(&w, path, path_len, false);
+	khttpd_w_str(&w, "/");
+	if (query) {
+		khttpd_w_str(&w, "?");
+		khttpd_w_uri(&w, query, query_len, true);
+	}
+	khttpd_w_str(&w, "\r\n");
 	return khttpd_w_text_end(&w, reason, fields_len);
 }

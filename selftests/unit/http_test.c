@@ -1435,11 +1435,145 @@ TEST(unsatisfiable_bytes)
 	EXPECT_EQ(500, khttpd_http_error_status[khttpd_http_error_index(416)]);
 }
 
+/* The Location a request for @target redirects to, or "" if none. */
+static const char *redirect_for(const char *target, char *out, size_t cap)
+{
+	struct khttpd_parser p = { 0 };
+	struct khttpd_request req;
+	char s[1024], *loc, *end;
+	size_t used, n, fields;
+
+	snprintf(s, sizeof(s), "GET %s HTTP/1.1\r\n" H "\r\n", target);
+	if (khttpd_http_parse(&p, s, strlen(s), &deflim, &req, &used) != 1)
+		return "(refused)";
+	n = khttpd_http_redirect(out, cap - 1, req.path, req.path_len,
+				 req.query, req.query_len, &fields);
+	if (!n)
+		return "";
+	out[n] = '\0';
+	loc = strstr(out, "\r\nLocation: ");
+	if (!loc || fields != n - strlen("Moved Permanently\n"))
+		return "(malformed)";
+	loc += strlen("\r\nLocation: ");
+	end = strstr(loc, "\r\n");
+	*end = '\0';
+	return loc;
+}
+
+/* Every byte of a Location is visible ASCII, and it stays on this host */
+static bool location_safe(const char *loc)
+{
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)loc; *c; c++)
+		if (*c < 0x21 || *c > 0x7e)
+			return false;
+	return loc[0] == '/' && loc[1] != '/' && loc[1] != '\\';
+}
+
+TEST(redirect)
+{
+	static const struct {
+		const char *target, *location;
+	} c[] = {
+		{ "/dir", "/dir/" },
+		{ "/dir?x=1&y", "/dir/?x=1&y" },
+		{ "/dir?", "/dir/?" },
+		{ "/a/b/../c", "/a/c/" },
+		{ "http://e.com/d?q", "/d/?q" },
+		/* decoded bytes a path may not hold are encoded again */
+		{ "/a%20b", "/a%20b/" },
+		{ "/a%25b%3Fc%23d", "/a%25b%3Fc%23d/" },
+		{ "/caf%C3%A9", "/caf%C3%A9/" },
+		{ "/%22%3C%3E%5C%5E%60%7B%7C%7D%5B%5D", "/%22%3C%3E%5C%5E%60%7B%7C%7D%5B%5D/" },
+		{ "/-._~!$&'()*+,;=:@", "/-._~!$&'()*+,;=:@/" },
+		{ "/%5Cevil.com", "/%5Cevil.com/" },
+		{ "/a%2Fb", "/a/b/" },
+		/* never a network-path reference ("//host") */
+		{ "//evil.com", "/%2Fevil.com/" },
+		{ "///evil.com", "/%2F/evil.com/" },
+		{ "/%2Fevil.com", "/%2Fevil.com/" },
+		{ "/.//evil.com", "/%2Fevil.com/" },
+		{ "/a//b", "/a//b/" },
+		/* the query stays encoded; what may not be in one is encoded */
+		{ "/d?a=%41%zz", "/d/?a=%41%zz" },
+		{ "/d?a/b?c:@", "/d/?a/b?c:@" },
+		{ "/d?\"<>\\^`{|}[]", "/d/?%22%3C%3E%5C%5E%60%7B%7C%7D%5B%5D" },
+		/* a path that already ends in '/' is no redirect */
+		{ "/", "" },
+		{ "/dir/", "" },
+		{ "/dir/?q", "" },
+	};
+	char out[1024];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const char *loc = redirect_for(c[i].target, out, sizeof(out));
+
+		EXPECT_STREQ(c[i].location, loc) TH_LOG("'%s'", c[i].target);
+		if (*c[i].location) {
+			EXPECT_TRUE(location_safe(loc)) TH_LOG("'%s'", loc);
+		}
+	}
+}
+
+TEST(redirect_bytes)
+{
+	static const char evil[] = "/a\r\nSet-Cookie: x\0\x7f\xff";
+	char out[2048], path[256], query[200];
+	size_t n, fields;
+	unsigned int i;
+
+	n = khttpd_http_redirect(out, sizeof(out), "/docs", 5, "v=2", 3,
+				 &fields);
+	out[n] = '\0';
+	EXPECT_STREQ("Server: khttpd\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Length: 18\r\nLocation: /docs/?v=2\r\n\r\n"
+		     "Moved Permanently\n", out);
+	EXPECT_EQ(n - 18, fields);
+	/* the room it needs, exactly */
+	EXPECT_EQ(0, khttpd_http_redirect(out, n - 1, "/docs", 5, "v=2", 3,
+					  &fields));
+	EXPECT_EQ(n, khttpd_http_redirect(out, n, "/docs", 5, "v=2", 3,
+					  &fields));
+	EXPECT_EQ(0, khttpd_http_redirect(out, 0, "/docs", 5, NULL, 0,
+					  &fields));
+	/* bytes the parser never lets through are encoded all the same */
+	n = khttpd_http_redirect(out, sizeof(out), evil, sizeof(evil) - 1,
+				 "\r\n \x80", 4, &fields);
+	ASSERT_NE(0, n);
+	out[n] = '\0';
+	EXPECT_NE(NULL, strstr(out, "\r\nLocation: /a%0D%0ASet-Cookie:%20x"
+				    "%00%7F%FF/?%0D%0A%20%80\r\n\r\n"));
+	/* refused: not a path, or one that already ends in '/' */
+	EXPECT_EQ(0, khttpd_http_redirect(out, sizeof(out), "", 0, NULL, 0,
+					  &fields));
+	EXPECT_EQ(0, khttpd_http_redirect(out, sizeof(out), "a", 1, NULL, 0,
+					  &fields));
+	EXPECT_EQ(0, khttpd_http_redirect(out, sizeof(out), "/", 1, NULL, 0,
+					  &fields));
+	EXPECT_EQ(0, khttpd_http_redirect(out, sizeof(out), "/a/", 3, NULL, 0,
+					  &fields));
+	/* KHTTPD_REDIRECT_MAX() holds when every byte is encoded */
+	path[0] = '/';
+	for (i = 1; i < sizeof(path); i++)
+		path[i] = 0x80 + i % 128;
+	memset(query, ' ', sizeof(query));
+	n = khttpd_http_redirect(out, sizeof(out), path, sizeof(path), query,
+				 sizeof(query), &fields);
+	ASSERT_NE(0, n);
+	EXPECT_LE(n, KHTTPD_REDIRECT_MAX(sizeof(path), sizeof(query)));
+	EXPECT_EQ(n, khttpd_http_redirect(out, KHTTPD_REDIRECT_MAX(sizeof(path),
+							sizeof(query)),
+					  path, sizeof(path), query,
+					  sizeof(query), &fields));
+}
+
 /* Every status we send fits KHTTPD_HEAD_MAX, in every form. */
 TEST(every_status_fits_head_max)
 {
-	static const int all[] = { 200, 206, 304, 400, 404, 405, 408, 413,
-				   414, 416, 431, 500, 501, 503, 505 };
+	static const int all[] = { 200, 206, 301, 304, 400, 404, 405, 408,
+				   413, 414, 416, 431, 500, 501, 503, 505 };
 	const char *date = "Sun, 06 Nov 1994 08:49:37 GMT";
 	char out[KHTTPD_HEAD_MAX];
 	unsigned int i;
