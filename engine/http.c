@@ -694,16 +694,18 @@ int khttpd_http_parse(struct khttpd_parser *p, char *buf, size_t len,
 static bool khttpd_range_num(const char **s, const char *end, u64 *n,
 			     bool saturate)
 {
+	const u64 max = ~(u64)0;
 	const char *d = *s;
 	u64 v = 0;
 
 	for (; *s < end && **s >= '0' && **s <= '9'; (*s)++) {
 		unsigned int c = **s - '0';
 
-		if (v > (~(u64)0 - c) / 10) {
+		/* would v * 10 + c pass 2^64 - 1? */
+		if (v > max / 10 || (v == max / 10 && c > max % 10)) {
 			if (!saturate)
 				return false;
-			v = ~(u64)0;
+			v = max;
 		} else {
 			v = v * 10 + c;
 		}

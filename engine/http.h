@@ -286,7 +286,7 @@ int khttpd_http_range(const struct khttpd_request *req,
  */
 bool khttpd_http_accepts_gzip(const struct khttpd_request *req);
 
-/* The range of a stored response that a 206's body is (see below). */
+/* The range of a stored response (struct khttpd_layout) a 206's body is */
 static inline void khttpd_http_range_part(const struct khttpd_layout *l,
 					  const struct khttpd_range *r,
 					  u64 *off, u64 *len)
