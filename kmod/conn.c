@@ -49,6 +49,10 @@
 /* Answers up to this size are copied whole into the arena. */
 #define KHTTPD_COPY_MAX		1024
 
+static_assert(KHTTPD_HEAD_MAX + KHTTPD_ANSWER_FIELDS_MAX + KHTTPD_COPY_MAX <=
+	      PAGE_SIZE);
+static_assert(KHTTPD_UNSATISFIABLE_MAX <= KHTTPD_ANSWER_FIELDS_MAX);
+
 static struct kmem_cache *khttpd_conn_cache;
 static atomic_t khttpd_conn_count = ATOMIC_INIT(0);
 
@@ -267,7 +271,8 @@ static void khttpd_arena_commit(struct khttpd_conn *c, unsigned int len)
 
 struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
 				      int parse_status, struct khttpd_answer *a,
-				      u64 *off, u64 *len)
+				      struct khttpd_range *range, u64 *off,
+				      u64 *len)
 {
 	struct khttpd_entry *e = NULL;
 
@@ -280,22 +285,61 @@ struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
 		if (e)
 			khttpd_entry_put(e);
 		e = khttpd_store_error(a->status);
+	} else if (a->status == 200 && req->range) {
+		a->status = khttpd_http_range(req, khttpd_entry_resource(e),
+					      khttpd_entry_layout(e)->body_len,
+					      range);
+		if (a->status == 206) {
+			khttpd_http_range_part(khttpd_entry_layout(e), range,
+					       off, len);
+			return e;
+		}
+		if (a->status == 416) {
+			/* written whole per request: no stored bytes */
+			*off = 0;
+			*len = 0;
+			return e;
+		}
 	}
 	khttpd_http_part_range(khttpd_entry_layout(e), a->part, off, len);
 	return e;
 }
 
+/*
+ * The header fields of a 206 or a 416, written per request at @p (room
+ * for KHTTPD_ANSWER_FIELDS_MAX bytes): their Content-Range is the
+ * request's.  Returns the length, 0 if they do not fit (a bug).
+ */
+static size_t khttpd_conn_range_fields(char *p, const struct khttpd_answer *a,
+				       const struct khttpd_entry *e,
+				       const struct khttpd_range *range)
+{
+	struct khttpd_repr rep;
+	size_t fields;
+
+	if (!khttpd_entry_repr(e, &rep))
+		return 0;
+	if (a->status == 206)
+		return khttpd_http_fields(p, KHTTPD_ANSWER_FIELDS_MAX, &rep,
+					  206, range);
+	return khttpd_http_unsatisfiable(p, KHTTPD_ANSWER_FIELDS_MAX, &rep,
+					 &fields);
+}
+
 bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 			      u8 version, const struct khttpd_answer *a,
+			      const struct khttpd_range *range,
 			      struct khttpd_entry *e, u64 off, u64 len)
 {
+	bool partial = a->status == 206 || a->status == 416;
 	struct khttpd_tx *t;
+	size_t n, f = 0;
 	bool copy;
-	size_t n;
 	char *p;
 
 	copy = len <= KHTTPD_COPY_MAX;
-	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0),
+	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0) +
+				 (partial ? KHTTPD_ANSWER_FIELDS_MAX : 0),
 				 io->gfp);
 	if (!p) {
 		khttpd_entry_put(e);
@@ -303,11 +347,14 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 	}
 	n = khttpd_http_head(p, KHTTPD_HEAD_MAX, a->status, version,
 			     a->keep_alive, khttpd_io_date(io));
-	if (WARN_ON_ONCE(!n)) {
-		/* KHTTPD_HEAD_MAX is too small: a bug, caught by unit tests */
+	if (partial)
+		f = khttpd_conn_range_fields(p + n, a, e, range);
+	if (WARN_ON_ONCE(!n || (partial && !f))) {
+		/* a bound is too small: a bug, caught by unit tests */
 		khttpd_entry_put(e);
 		return false;
 	}
+	n += f;
 	if (copy) {
 		khttpd_entry_copy(e, off, p + n, len);
 		khttpd_arena_commit(c, n + len);
@@ -334,14 +381,15 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 			       const struct khttpd_request *req,
 			       int parse_status)
 {
+	struct khttpd_range range;
 	struct khttpd_answer a;
 	struct khttpd_entry *e;
 	u64 off, len;
 
-	e = khttpd_conn_pick(req, parse_status, &a, &off, &len);
+	e = khttpd_conn_pick(req, parse_status, &a, &range, &off, &len);
 	return khttpd_conn_queue_answer(c, &c->worker->io,
 					parse_status ? 11 : req->version, &a,
-					e, off, len);
+					&range, e, off, len);
 }
 
 /* khttpd_http_consume()'s callbacks, and what they need. */

@@ -12,6 +12,7 @@
 #include <linux/llist.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/khttpd.h>
 
 #include "http.h"
 #include "timers.h"
@@ -23,6 +24,14 @@ struct sock;
 struct socket;
 
 #define KHTTPD_TX_SLOTS		32
+
+/*
+ * Room for the fields a 206 or 416 writes per request: a 200's (Content-
+ * Type and Cache-Control up to KHTTPD_TYPE_MAX each, and the fixed ones)
+ * and a Content-Range.
+ */
+#define KHTTPD_ANSWER_FIELDS_MAX	(2 * KHTTPD_TYPE_MAX + 256 + \
+					 KHTTPD_RANGE_EXTRA)
 
 /* A range of bytes to send: of a stored entry, or of the conn's arena. */
 struct khttpd_tx {
@@ -73,17 +82,20 @@ void khttpd_conn_queue(struct khttpd_conn *c);
 
 /*
  * The answer to one request (@req, or the refusal @parse_status): its
- * entry (a reference), which part of it and where that part lies.
+ * entry (a reference), which part of it and where that part lies; for a
+ * 206 or a 416 (a->status), the range the fields must name.
  */
 struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
 				      int parse_status, struct khttpd_answer *a,
-				      u64 *off, u64 *len);
+				      struct khttpd_range *range, u64 *off,
+				      u64 *len);
 /*
  * Queue the answer khttpd_conn_pick() chose, taking over its reference.
  * Needs two free tx slots.  Returns false only when out of memory.
  */
 bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 			      u8 version, const struct khttpd_answer *a,
+			      const struct khttpd_range *range,
 			      struct khttpd_entry *e, u64 off, u64 len);
 /* Send what is queued, the socket held; 0, -EAGAIN or another error. */
 int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,

@@ -106,23 +106,28 @@ static bool khttpd_fast_one(struct khttpd_conn *c, struct khttpd_fast *f,
 			    char *buf, size_t len, s64 *room, size_t *used)
 {
 	struct khttpd_request req;
+	struct khttpd_range range;
 	struct khttpd_answer a;
 	struct khttpd_entry *e;
-	u64 off, blen;
+	u64 off, blen, need;
 
 	if (khttpd_http_parse(&c->parser, buf, len, &f->limits, &req,
 			      used) != KHTTPD_PARSE_REQUEST ||
 	    req.body_len || khttpd_http_parser_busy(&c->parser))
 		return false;
-	e = khttpd_conn_pick(&req, 0, &a, &off, &blen);
-	if (!a.keep_alive || (s64)(blen + KHTTPD_HEAD_MAX) > *room) {
+	e = khttpd_conn_pick(&req, 0, &a, &range, &off, &blen);
+	/* what it takes of the send buffer, at most: a 206's fields too */
+	need = blen + KHTTPD_HEAD_MAX;
+	if (a.status == 206 || a.status == 416)
+		need += KHTTPD_ANSWER_FIELDS_MAX;
+	if (!a.keep_alive || (s64)need > *room) {
 		khttpd_entry_put(e);
 		return false;
 	}
-	if (!khttpd_conn_queue_answer(c, &f->io, req.version, &a, e, off,
-				      blen))
+	if (!khttpd_conn_queue_answer(c, &f->io, req.version, &a, &range, e,
+				      off, blen))
 		return false;
-	*room -= blen + KHTTPD_HEAD_MAX;
+	*room -= need;
 	return true;
 }
 

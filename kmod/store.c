@@ -39,6 +39,8 @@ struct khttpd_entry {
 	u32 hash;
 	char *path;
 	u32 path_len;
+	char *type;			/* Content-Type (NULL for an error) */
+	char *cache_control;		/* or NULL */
 	struct khttpd_resource res;	/* validators, for the engine */
 	char etag[KHTTPD_ETAG_LEN];
 	struct khttpd_layout layout;	/* its three parts */
@@ -78,6 +80,8 @@ static void khttpd_entry_free(struct khttpd_entry *e)
 	}
 	atomic64_sub(e->charge, &khttpd_store_bytes);
 	kfree(e->path);
+	kfree(e->type);
+	kfree(e->cache_control);
 	kvfree(e);
 }
 
@@ -321,6 +325,15 @@ static struct khttpd_entry *khttpd_entry_build(struct khttpd_content *c,
 	e->layout.nm_len = nm;
 	e->layout.fields_len = fields;
 	e->layout.body_len = c->body_len;
+	/* kept for the answers written per request: 206 and 416 */
+	e->type = kstrdup(c->type, GFP_KERNEL);
+	e->cache_control = c->cache_control ?
+			   kstrdup(c->cache_control, GFP_KERNEL) : NULL;
+	if (!e->type || (c->cache_control && !e->cache_control)) {
+		khttpd_entry_free(e);
+		e = ERR_PTR(-ENOMEM);
+		goto out;
+	}
 	e->path = c->path;
 	e->path_len = c->path_len;
 	e->hash = jhash(c->path, c->path_len, 0);
@@ -413,6 +426,18 @@ const struct khttpd_resource *khttpd_entry_resource(const struct khttpd_entry *e
 const struct khttpd_layout *khttpd_entry_layout(const struct khttpd_entry *e)
 {
 	return &e->layout;
+}
+
+bool khttpd_entry_repr(const struct khttpd_entry *e, struct khttpd_repr *rep)
+{
+	if (!e->type)
+		return false;
+	rep->res = &e->res;
+	rep->type = e->type;
+	rep->cache_control = e->cache_control;
+	rep->len = e->layout.body_len;
+	rep->flags = 0;
+	return true;
 }
 
 /* Put the built-in page at "/", unless something is there already. */

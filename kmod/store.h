@@ -36,6 +36,8 @@ void khttpd_entry_put(struct khttpd_entry *e);
 
 const struct khttpd_resource *khttpd_entry_resource(const struct khttpd_entry *e);
 const struct khttpd_layout *khttpd_entry_layout(const struct khttpd_entry *e);
+/* The representation a stored resource is (false for an error response). */
+bool khttpd_entry_repr(const struct khttpd_entry *e, struct khttpd_repr *rep);
 void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 		       u32 len);
 unsigned int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off,

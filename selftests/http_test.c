@@ -6,9 +6,11 @@
  * servers are held to the same behaviour.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "khttpd_util.h"
+#include "khttpd_ctl_util.h"
 
 #define H "Host: t\r\n"
 #define GET_ROOT "GET / HTTP/1.1\r\n" H "\r\n"
@@ -410,6 +412,193 @@ TEST_F(http, conditional_if_modified_since)
 		 "If-None-Match: \"other\"\r\nIf-Modified-Since: %s\r\n\r\n",
 		 lm);
 	expect_status(_metadata, self, req, 200);
+}
+
+/* A body for the Range tests: above the copy threshold, position-unique. */
+#define RANGE_LEN 60000
+#define RANGE_DIR "/tmp/http-range"
+
+static unsigned char range_byte(size_t i)
+{
+	return 'a' + (i * 13 + i / 26) % 26;
+}
+
+/* /r.bin on the server under test: PUT into khttpd, a file for uring-httpd */
+static void range_setup(struct __test_metadata *_metadata,
+			FIXTURE_DATA(http) *self,
+			const FIXTURE_VARIANT(http) *variant)
+{
+	static unsigned char body[RANGE_LEN];
+	size_t i;
+
+	for (i = 0; i < RANGE_LEN; i++)
+		body[i] = range_byte(i);
+	if (!strcmp(variant->server, "khttpd")) {
+		struct khttpd_ctl c;
+
+		ASSERT_EQ(0, khttpd_ctl_open(&c, NULL, true));
+		ASSERT_EQ(0, khttpd_put(&c, "/r.bin", "application/octet-stream",
+					body, RANGE_LEN, NULL, 0));
+		khttpd_ctl_close(&c);
+	} else {
+		FILE *f;
+
+		mkdir(RANGE_DIR, 0755);
+		f = fopen(RANGE_DIR "/r.bin", "w");
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(RANGE_LEN, fwrite(body, 1, RANGE_LEN, f));
+		ASSERT_EQ(0, fclose(f));
+		khttpd_client_close(&self->c);
+		ASSERT_EQ(0, start(_metadata, self, variant, "root=" RANGE_DIR));
+		ASSERT_EQ(0, khttpd_client_open(&self->c, KHTTPD_PORT));
+	}
+}
+
+/* GET /r.bin with @fields; expect @status and, for a 206, bytes @first-@last */
+static void range_get(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(http) *self, const char *fields,
+		      int status, unsigned long long first,
+		      unsigned long long last)
+{
+	char req[512], cr[128];
+	size_t i;
+
+	snprintf(req, sizeof(req), "GET /r.bin HTTP/1.1\r\n" H "%s\r\n",
+		 fields);
+	EXPECT_FALSE(expect_status(_metadata, self, req, status))
+		TH_LOG("%s", fields);
+	if (self->r.status != status)
+		return;
+	if (status == 206) {
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%d", first, last,
+			 RANGE_LEN);
+		EXPECT_STREQ(cr, hdr(self, "Content-Range")) TH_LOG("%s", fields);
+		EXPECT_EQ((long)(last - first + 1), self->r.content_length);
+		ASSERT_EQ(last - first + 1, self->r.body_len);
+		for (i = 0; i < self->r.body_len &&
+		     (unsigned char)self->r.body[i] == range_byte(first + i); i++)
+			;
+		EXPECT_EQ(self->r.body_len, i) TH_LOG("%s: differs at %zu",
+						      fields, i);
+	} else if (status == 200) {
+		EXPECT_EQ(NULL, hdr(self, "Content-Range")) TH_LOG("%s", fields);
+		EXPECT_EQ(RANGE_LEN, self->r.body_len) TH_LOG("%s", fields);
+	}
+}
+
+/* One bytes= range, each form of it, and what is not one (RFC 9110 14) */
+TEST_F(http, range_one_range)
+{
+	range_setup(_metadata, self, variant);
+	range_get(_metadata, self, "", 200, 0, 0);
+	EXPECT_STREQ("bytes", hdr(self, "Accept-Ranges"));
+	range_get(_metadata, self, "Range: bytes=0-0\r\n", 206, 0, 0);
+	range_get(_metadata, self, "Range: bytes=-1\r\n", 206,
+		  RANGE_LEN - 1, RANGE_LEN - 1);
+	range_get(_metadata, self, "Range: bytes=1000-59000\r\n", 206, 1000,
+		  59000);
+	range_get(_metadata, self, "Range: bytes=59990-\r\n", 206, 59990,
+		  RANGE_LEN - 1);
+	range_get(_metadata, self, "Range: bytes=-100000\r\n", 206, 0,
+		  RANGE_LEN - 1);
+	range_get(_metadata, self, "Range: bytes=0-18446744073709551615\r\n",
+		  206, 0, RANGE_LEN - 1);
+	range_get(_metadata, self, "Range: BYTES= 5-9 ,\r\n", 206, 5, 9);
+	/* no OWS around '=' in the ABNF: not a range */
+	range_get(_metadata, self, "Range: bytes = 5-9\r\n", 200, 0, 0);
+	/* not a valid range: ignored, the whole representation */
+	range_get(_metadata, self, "Range: bytes=1-0\r\n", 200, 0, 0);
+	range_get(_metadata, self, "Range: bytes=x-1\r\n", 200, 0, 0);
+	range_get(_metadata, self, "Range: bytes=18446744073709551616-\r\n",
+		  200, 0, 0);
+	range_get(_metadata, self, "Range: items=0-1\r\n", 200, 0, 0);
+	/* several ranges: answered whole, never as multipart */
+	range_get(_metadata, self, "Range: bytes=0-1,5-6\r\n", 200, 0, 0);
+	/* a HEAD ignores Range (RFC 9110 14.2 defines it for GET) */
+	expect_status(_metadata, self, "HEAD /r.bin HTTP/1.1\r\n" H
+		      "Range: bytes=0-0\r\n\r\n", 200);
+	EXPECT_EQ(RANGE_LEN, self->r.content_length);
+	EXPECT_EQ(NULL, hdr(self, "Content-Range"));
+	/* a 206 of the stored error responses never happens */
+	expect_status(_metadata, self, "GET /none HTTP/1.1\r\n" H
+		      "Range: bytes=0-0\r\n\r\n", 404);
+}
+
+TEST_F(http, range_unsatisfiable_416)
+{
+	char want[64];
+
+	range_setup(_metadata, self, variant);
+	snprintf(want, sizeof(want), "bytes */%d", RANGE_LEN);
+	expect_status(_metadata, self, "GET /r.bin HTTP/1.1\r\n" H
+		      "Range: bytes=60000-\r\n\r\n", 416);
+	EXPECT_STREQ(want, hdr(self, "Content-Range"));
+	EXPECT_EQ(self->r.content_length, self->r.body_len);
+	EXPECT_FALSE(self->r.conn_close);
+	expect_status(_metadata, self, "GET /r.bin HTTP/1.1\r\n" H
+		      "Range: bytes=-0\r\n\r\n", 416);
+	EXPECT_STREQ(want, hdr(self, "Content-Range"));
+	/* the connection goes on */
+	range_get(_metadata, self, "Range: bytes=0-0\r\n", 206, 0, 0);
+}
+
+/* If-Range: a strong ETag that matches, or the exact Last-Modified */
+TEST_F(http, range_if_range)
+{
+	char etag[128], lm[64], f[512];
+
+	range_setup(_metadata, self, variant);
+	range_get(_metadata, self, "", 200, 0, 0);
+	snprintf(etag, sizeof(etag), "%s", hdr(self, "ETag"));
+	snprintf(lm, sizeof(lm), "%s", hdr(self, "Last-Modified"));
+
+	snprintf(f, sizeof(f), "Range: bytes=10-19\r\nIf-Range: %s\r\n", etag);
+	range_get(_metadata, self, f, 206, 10, 19);
+	snprintf(f, sizeof(f), "If-Range: %s\r\nRange: bytes=10-19\r\n", lm);
+	range_get(_metadata, self, f, 206, 10, 19);
+	range_get(_metadata, self, "Range: bytes=10-19\r\n"
+		  "If-Range: \"other\"\r\n", 200, 0, 0);
+	snprintf(f, sizeof(f), "Range: bytes=10-19\r\nIf-Range: W/%s\r\n", etag);
+	range_get(_metadata, self, f, 200, 0, 0);
+	range_get(_metadata, self, "Range: bytes=10-19\r\n"
+		  "If-Range: Thu, 01 Jan 1970 00:00:00 GMT\r\n", 200, 0, 0);
+	/* a 304 wins over a Range */
+	expect_status(_metadata, self, "GET /r.bin HTTP/1.1\r\n" H
+		      "Range: bytes=10-19\r\nIf-None-Match: *\r\n\r\n", 304);
+	EXPECT_EQ(NULL, hdr(self, "Content-Range"));
+}
+
+/* Ranges pipelined among whole answers, in one write: each in order */
+TEST_F(http, range_pipelined)
+{
+	char req[8192];
+	size_t n = 0;
+	int i;
+
+	range_setup(_metadata, self, variant);
+	for (i = 0; i < 30; i++)
+		n += snprintf(req + n, sizeof(req) - n, i % 3 ?
+			      "GET /r.bin HTTP/1.1\r\n" H
+			      "Range: bytes=%d-%d\r\n\r\n" :
+			      "GET / HTTP/1.1\r\n" H "X-N: %d-%d\r\n\r\n",
+			      i * 1000, i * 1000 + 2000 + i);
+	ASSERT_EQ(0, khttpd_send_all(self->c.fd, req, n));
+	for (i = 0; i < 30; i++) {
+		size_t j, first = i * 1000;
+
+		ASSERT_EQ(0, khttpd_read_response(&self->c, &self->r, false));
+		if (!(i % 3)) {
+			EXPECT_EQ(200, self->r.status);
+			EXPECT_STREQ("Hello, World!", self->r.body);
+			continue;
+		}
+		ASSERT_EQ(206, self->r.status) TH_LOG("answer %d", i);
+		ASSERT_EQ(2001 + i, self->r.body_len);
+		for (j = 0; j < self->r.body_len &&
+		     (unsigned char)self->r.body[j] == range_byte(first + j); j++)
+			;
+		EXPECT_EQ(self->r.body_len, j) TH_LOG("answer %d", i);
+	}
 }
 
 TEST_F(http, pipelined_100_in_one_write)

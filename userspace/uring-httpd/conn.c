@@ -31,6 +31,7 @@ struct zc_ticket {
 
 #define WBUF_SIZE	4096	/* per-response bytes, copied small answers */
 #define COPY_MAX	1024	/* answers up to this are copied whole */
+#define FIELDS_MAX	1024	/* a 206's or 416's fields, written per answer */
 #define MAX_IOV		64
 #define RX_MAX		65536
 
@@ -262,7 +263,7 @@ static bool out_room(struct conn *c)
 	struct outbuf *o = &c->out[!c->cur];
 
 	return !o->sp_left && o->niov + 2 <= MAX_IOV &&
-	       o->used + KHTTPD_HEAD_MAX + COPY_MAX <= WBUF_SIZE;
+	       o->used + KHTTPD_HEAD_MAX + FIELDS_MAX + COPY_MAX <= WBUF_SIZE;
 }
 
 /* The connection's pipe for splicing, made on first use. */
@@ -376,6 +377,7 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 {
 	struct outbuf *o = &c->out[!c->cur];
 	struct entry *e = NULL;
+	struct khttpd_range range;
 	struct khttpd_answer a;
 	char head[KHTTPD_HEAD_MAX];
 	uint64_t off, len;
@@ -387,6 +389,9 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 	khttpd_http_answer(req, parse_status, e ? &e->res : NULL, &a);
 	if (a.error)
 		e = &errors[khttpd_http_error_index(a.status)];
+	else if (a.status == 200 && req->range)
+		a.status = khttpd_http_range(req, &e->res, e->layout.body_len,
+					     &range);
 	khttpd_http_part_range(&e->layout, a.part, &off, &len);
 	if (!o->bytes && !(o->bytes = malloc(WBUF_SIZE)))
 		die("out of memory");
@@ -394,7 +399,28 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 			     parse_status ? 11 : req->version, a.keep_alive,
 			     worker_date(c->w));
 	out_copy(o, head, n);
-	if (a.part == KHTTPD_PART_FULL && !a.error && has.splice &&
+	if (a.status == 206 || a.status == 416) {
+		/* fields written per request, as the module does */
+		const struct khttpd_repr rep = {
+			.res = &e->res, .type = e->type,
+			.len = e->layout.body_len,
+		};
+		char fields[FIELDS_MAX];
+		size_t f;
+
+		if (a.status == 206) {
+			f = khttpd_http_fields(fields, sizeof(fields), &rep,
+					       206, &range);
+			khttpd_http_range_part(&e->layout, &range, &off, &len);
+		} else {
+			f = khttpd_http_unsatisfiable(fields, sizeof(fields),
+						      &rep, &n);
+			len = 0;
+		}
+		if (!f)
+			die("header fields of a %d do not fit", a.status);
+		out_copy(o, fields, f);
+	} else if (a.part == KHTTPD_PART_FULL && !a.error && has.splice &&
 	    cfg.splice_min && e->layout.body_len >= cfg.splice_min &&
 	    conn_pipe(c)) {
 		/* the fields now, the body spliced from the memfd after */

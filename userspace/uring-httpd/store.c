@@ -91,6 +91,9 @@ static void add_entry(const char *url, const char *type, const void *body,
 	e->layout.fields_len = f;
 	e->layout.body_len = len;
 	e->path = strdup(url);
+	e->type = strdup(type);
+	if (!e->path || !e->type)
+		die("out of memory");
 	e->path_len = strlen(url);
 	e->hash = path_hash(url, e->path_len);
 	/* a later file for the same URL replaces the earlier */

@@ -64,6 +64,7 @@ struct entry {
 	uint32_t hash;
 	struct khttpd_resource res;
 	char etag[KHTTPD_ETAG_LEN];
+	char *type;		/* Content-Type, for 206 and 416 fields */
 	struct khttpd_layout layout;	/* the three parts' lengths */
 	uint64_t foff;		/* of buf in the content memfd */
 	char *buf;		/* [304 fields][200 fields][body] */
