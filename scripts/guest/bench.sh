@@ -365,8 +365,14 @@ side_point() { # as run_point
 # then PROFWIN,server,win,mark0,mark1,requests: the plugin's window <win>
 # inside the marks mark0..mark1, and wrk's requests in it.
 kallsyms() { # prefix: core (KSYM) or module (KMOD <win>) text symbols
-	awk -v p="$1" '$2 ~ /^[tT]$/ && (p == "KSYM") == (NF == 3) {
-		printf "%s %s %s%s\n", p, $1, $3, NF > 3 ? " " $4 : "" }' /proc/kallsyms
+	# A module's lines have a fourth field, [module].  The __pfx_ symbols
+	# (half of them) name the padding before each function, which runs
+	# only with call-depth tracking: left out, to halve the log.
+	nf=3
+	[ "$1" = KSYM ] || nf=4
+	awk -v p="$1" -v nf=$nf 'NF == nf && ($2 == "t" || $2 == "T") &&
+		substr($3, 1, 6) != "__pfx_" {
+		if (nf == 3) print p, $1, $3; else print p, $1, $3, $4 }' /proc/kallsyms
 }
 prof_windows=0
 profile() { # server
