@@ -5,7 +5,8 @@
 # guest whose time counts instructions (--icount), so that figures repeat
 # whatever the host is doing.  QEMU runs our vcpu_insns plugin
 # (bench/vcpu_insns.c), so each point also has every vCPU's instruction
-# count: what the server's own vCPUs spent.  Results go to bench/results/
+# count: what the server's own vCPUs spent, and an exact profile of the
+# server's vCPU per kernel symbol.  Results go to bench/results/
 # (CSV, markdown, PNG charts); scripts/bench_report.py writes them.
 #
 #   scripts/bench.sh [quick|full]
@@ -47,9 +48,12 @@ grep '^RESULT,' "$log" > "$out/raw-$mode.csv"
 grep '^SIDE,' "$log" > "$out/side-$mode.csv" || true
 grep '^FAST,' "$log" > "$out/fast-$mode.csv" || true
 grep '^NOTAVAIL,' "$log" | sort -u > "$out/notavail-$mode.csv" || true
-cp "$insns" "$out/insns-$mode.txt"
-grep '^PROFILE,' "$log" > "$out/profile-$mode.csv" || true
+# The profile windows' PROF lines (a block address each) and the guest's
+# kernel symbols stay in $BUILD: the report keeps their per-symbol sums.
+grep -v '^PROF ' "$insns" > "$out/insns-$mode.txt"
+syms=$BUILD/bench-$mode.syms
+grep -aE '^(KSYM|KMOD) |^PROFWIN,' "$log" > "$syms" || true
 grep '^# kernel' "$log" | head -n 1 > "$out/meta-$mode.txt"
 echo "vcpus $smp" >> "$out/meta-$mode.txt"
-python3 scripts/bench_report.py "$mode" "$out"
+python3 scripts/bench_report.py "$mode" "$out" "$insns" "$syms"
 echo "bench: results in $out/results-$mode.md and $out/*.png"

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the RESULT and PROFILE lines of a `make bench` run, and the
-per-vCPU instruction counts of the vcpu_insns plugin, into the report: a
-CSV of medians, a markdown table with ratios, and PNG charts drawn by
-gnuplot.
+"""Turn the RESULT lines of a `make bench` run, and the per-vCPU
+instruction counts and profiles of the vcpu_insns plugin, into the
+report: a CSV of medians, a markdown table with ratios, the profiles,
+and PNG charts drawn by gnuplot.
+
+    bench_report.py MODE OUTDIR [PLUGIN_FILE SYMBOLS_FILE]
+
+With the plugin's raw file and the guest's symbol lines, the profiles
+are made anew into OUTDIR/profile-MODE.csv; without, that file is read.
 
 Under -icount with shift=0 the guest clock advances 1 ns per instruction,
 so an instruction count reads as guest time: 1,000 instructions = 1 µs of
 a vCPU that had a core to itself."""
+import bisect
 import csv
 import os
 import statistics
@@ -350,18 +356,148 @@ for srv, why in notavail.items():
                  "| | | | | | | | | |")
 table = "\n".join(lines)
 
-prof = defaultdict(list)
+# --- the profiles -------------------------------------------------------
+# Exact instruction counts of the server's vCPU over the keep-alive 13 B
+# load (flow steering on), per translation-block start address, from the
+# vcpu_insns plugin's profile windows (bench/vcpu_insns.c).  From a run,
+# scripts/bench.sh passes the plugin's file and the guest's symbol lines
+# (KSYM, KMOD, PROFWIN: scripts/guest/bench.sh profile()); they are
+# turned into profile-<mode>.csv, which a later report reads as it is:
+#   IPROF,server,rank,percent,insns,us_per_req,symbol
+#   IPROFWIN,server,vcpu,window_insns,user_insns,requests,marks_insns,checked
+PROF_TOP = 15
+
+
+def ksyms_read(path):
+    """Core kernel text symbols, and per window the modules' (a module
+    can load elsewhere each time)."""
+    core, mods, wins = [], defaultdict(list), []
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if w[0] == "KSYM" and len(w) >= 3:
+                core.append((int(w[1], 16), w[2]))
+            elif w[0] == "KMOD" and len(w) >= 4:
+                mods[int(w[1])].append((int(w[2], 16), w[3]))
+            elif w[0].startswith("PROFWIN,"):
+                r = w[0].split(",")
+                wins.append({"server": r[1], "win": int(r[2]), "m0": int(r[3]),
+                             "m1": int(r[4]),
+                             "requests": int(r[5]) if len(r) > 5 and r[5] else 0})
+    return core, mods, wins
+
+
+def prof_read(path):
+    """The plugin's PROF lines by window and vCPU, and its counts when the
+    vCPU was armed (PROFON) and disarmed (PROFOFF)."""
+    prof = defaultdict(lambda: defaultdict(int))
+    on, off = {}, {}
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if w[0] == "PROF":
+                key = (int(w[1]), int(w[2]))
+                prof[key][None if w[3] == "user" else int(w[3], 16)] += int(w[4])
+            elif w[0] in ("PROFON", "PROFOFF"):
+                (on if w[0] == "PROFON" else off)[(int(w[1]), int(w[2]))] = \
+                    (int(w[3]), int(w[4]))
+    return prof, on, off
+
+
+# A block starts inside the symbol at or below it; farther than this past
+# the last symbol of a region (BPF, trampolines) it is not that symbol's.
+SYM_REACH = 1 << 16
+
+
+def symbolize(prof, core, mod):
+    table = sorted(core + mod)
+    addrs = [a for a, _ in table]
+    per = defaultdict(int)
+    for addr, n in prof.items():
+        if addr is None:
+            per["[user]"] += n
+            continue
+        i = bisect.bisect_right(addrs, addr) - 1
+        if i < 0 or addr - addrs[i] >= SYM_REACH:
+            per["[kernel, no symbol]"] += n
+        else:
+            per[table[i][1]] += n
+    return per
+
+
+def profiles_from_run(insns_path, ksyms_path):
+    core, mods, wins = ksyms_read(ksyms_path)
+    prof, on, off = prof_read(insns_path)
+    rows = []
+    vcpu = 0	# the server's vCPU: guest bench.sh arms it alone
+    for w in wins:
+        key = (w["win"], vcpu)
+        p = prof.get(key, {})
+        total = sum(p.values())
+        user = p.get(None, 0)
+        # Exact: the profile and the per-vCPU counts come from one callback
+        if key in on and key in off:
+            du = off[key][0] - on[key][0]
+            dk = off[key][1] - on[key][1]
+            if (user, total - user) != (du, dk):
+                sys.exit(f"bench_report: window {w['win']} ({w['server']}): "
+                         f"profile user {user} kernel {total - user}, the "
+                         f"vCPU's counts {du} {dk}")
+            checked = "exact"
+        else:
+            checked = "no PROFON/PROFOFF"
+        # The marks around the window: what vCPU 0 ran from the one before
+        # prof-start to the one after prof-stop, a little more than the window
+        a, b = marks.get(w["m0"]), marks.get(w["m1"])
+        around = sum(b[vcpu]) - sum(a[vcpu]) if a and b else 0
+        rows.append(["IPROFWIN", w["server"], vcpu, total, user, w["requests"],
+                     around, checked])
+        per = symbolize(p, core, mods.get(w["win"], []))
+        top = sorted(per.items(), key=lambda kv: -kv[1])[:PROF_TOP]
+        for rank, (sym, n) in enumerate(top, 1):
+            rows.append(["IPROF", w["server"], rank,
+                         f"{n / total * 100:.2f}" if total else "0",
+                         n, f"{n / w['requests'] / 1000:.3f}"
+                         if w["requests"] else "", sym])
+    return rows
+
+
 pf = os.path.join(out, f"profile-{mode}.csv")
+if len(sys.argv) > 4:
+    with open(pf, "w", newline="") as f:
+        csv.writer(f).writerows(profiles_from_run(sys.argv[3], sys.argv[4]))
+pwin, prof = {}, defaultdict(list)
 if os.path.exists(pf):
     with open(pf) as f:
         for r in csv.reader(f):
-            if len(r) >= 4:
-                prof[r[1]].append((r[2], ",".join(r[3:])))
+            if r and r[0] == "IPROFWIN" and len(r) >= 8:
+                pwin[r[1]] = r
+            elif r and r[0] == "IPROF" and len(r) >= 7:
+                prof[r[1]].append(r)
 plines = []
+if pwin:
+    plines.append(
+        "Profiles: the server vCPU's instructions over 2 s of the "
+        "keep-alive 13 B load (64 connections), with flow steering on as in "
+        "the measured points.  Exact instruction counts from the vcpu_insns "
+        "plugin, each translation block's counted whole and attributed to "
+        "the symbol containing the block's start address (the guest's "
+        "kallsyms); user space is one bucket, `[user]`.  Not sampled: no "
+        "skew towards softirq exits or irq-restoring unlocks.")
 for srv in SERVERS:
-    if prof[srv]:
-        plines.append(f"**{srvname(srv)}** (server vCPU, keep-alive 13 B, flow steering off): " +
-                      ", ".join(f"`{sym.strip()}` {pct}" for pct, sym in prof[srv][:10]))
+    if srv not in pwin:
+        continue
+    _, _, vcpu, total, user, req, around, checked = pwin[srv][:8]
+    total, user, req, around = int(total), int(user), int(req), int(around)
+    per = f", {total / req / 1000:.2f} µs/req over {req:,} requests" if req else ""
+    share = (f"; the window is {total / around * 100:.2f}% of vCPU {vcpu}'s "
+             f"count between the marks around it" if around else "")
+    plines.append(
+        f"**{srvname(srv)}** (vCPU {vcpu}: {total:,} instructions{per}, "
+        f"user {user / total * 100 if total else 0:.1f}%; the per-block "
+        f"sum matches the vCPU's own count: {checked}{share})\n\n"
+        "| symbol | % of the vCPU's instructions | µs/req |\n|---|---|---|\n" +
+        "\n".join(f"| `{r[6]}` | {r[3]}% | {r[5]} |" for r in prof[srv]))
 with open(os.path.join(out, f"results-{mode}.md"), "w") as f:
     f.write(table + "\n\n" + "\n\n".join(plines) + "\n")
 

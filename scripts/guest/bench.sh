@@ -6,8 +6,9 @@
 # The servers run on the first vCPUs, wrk on the others.  Prints one
 # RESULT line per point, one SIDE line per point (syscalls and TCP
 # segments, counted in a short second run of the point: see side_point),
-# PROFILE lines per server and NOTAVAIL for a server this build cannot
-# run; scripts/bench.sh turns them into the report.
+# a profile per server (KSYM, KMOD and PROFWIN lines: see profile()) and
+# NOTAVAIL for a server this build cannot run; scripts/bench.sh turns them
+# into the report.
 #
 #   bench.sh quick|full
 #
@@ -351,21 +352,46 @@ side_point() { # as run_point
 		-v segs="$segs" -v ns="$no,$ni" '{ print p "," $2 "," sys "," segs "," ns }'
 }
 
-# The profile is taken without flow steering: with it, the server vCPU's
-# cpu-clock samples pile up on handle_softirqs (68-72% for every server,
-# seen here), a sampling artifact under TCG that the instruction counts,
-# which are not sampled, do not share.
+# The profile: exact instruction counts of the server's vCPU, per block
+# start address, from the vcpu_insns plugin (bench/vcpu_insns.c), over the
+# keep-alive 13 B load, with flow steering on as in the measured points.
+# (perf's cpu-clock sampling is skewed under TCG: with flow steering its
+# samples pile up on handle_softirqs, and without it khttpd's answers
+# from the socket callback never run on the server's vCPU.)  The host
+# maps addresses to symbols: the kernel's text symbols once per boot,
+#   KSYM <addr> <name>
+# and, per window, the modules' (khttpd.ko moves from one load to the next)
+#   KMOD <win> <addr> <name> [module]
+# then PROFWIN,server,win,mark0,mark1,requests: the plugin's window <win>
+# inside the marks mark0..mark1, and wrk's requests in it.
+kallsyms() { # prefix: core (KSYM) or module (KMOD <win>) text symbols
+	# A module's lines have a fourth field, [module].  The __pfx_ symbols
+	# (half of them) name the padding before each function, which runs
+	# only with call-depth tracking: left out, to halve the log.
+	nf=3
+	[ "$1" = KSYM ] || nf=4
+	awk -v p="$1" -v nf=$nf 'NF == nf && ($2 == "t" || $2 == "T") &&
+		substr($3, 1, 6) != "__pfx_" {
+		if (nf == 3) print p, $1, $3; else print p, $1, $3, $4 }' /proc/kallsyms
+}
+prof_windows=0
 profile() { # server
-	rfs off
-	perf record -q -a -C 0 -e cpu-clock -o /tmp/perf.data -- \
-		sh -c "WRK_PATH=/ WRK_PIPELINE=1 WRK_CLOSE=0 taskset -c 1-$((ncpu - 1)) \
-			wrk -t$((ncpu - 1)) -c64 -d2s -s $WRK_LUA http://127.0.0.1:8080 > /dev/null" \
-		> /dev/null 2>&1
-	perf report -q -i /tmp/perf.data --stdio --sort sym 2>/dev/null |
-		awk -v srv="$1" 'NF >= 3 && $1 ~ /%$/ && n < 15 { n++;
-			sym = $3; for (i = 4; i <= NF; i++) sym = sym " " $i;
-			printf "PROFILE,%s,%s,%s\n", srv, $1, sym }'
-	rfs on
+	if [ "$prof_windows" = 0 ]; then
+		echo 0 > /proc/sys/kernel/kptr_restrict
+		kallsyms KSYM
+	fi
+	prof_windows=$((prof_windows + 1))
+	kallsyms "KMOD $prof_windows"
+	mark
+	m0=$marks
+	taskset -c 0 khttpd-mark prof-start
+	out=$(WRK_PATH=/ WRK_PIPELINE=1 WRK_CLOSE=0 taskset -c 1-$((ncpu - 1)) \
+		wrk -t$((ncpu - 1)) -c64 -d2s -s $WRK_LUA http://127.0.0.1:8080 2>&1 |
+		grep '^WRK,')
+	taskset -c $((ncpu - 1)) khttpd-mark prof-stop
+	mark
+	echo "$out" | awk -F, -v p="PROFWIN,$1,$prof_windows,$m0,$marks" \
+		'{ print p "," $2 }'
 }
 
 servers=${BENCH_SERVERS:-khttpd khttpd-fp0 uring-httpd nginx h2o}
@@ -413,8 +439,7 @@ EOS
 		for c in $sweep; do
 			point sweep $srv "$c" / 1 0 0 "$rep" "$secs"
 		done
-		if [ "$rep" = 1 ] && [ $srv != khttpd-fp0 ] && [ "${BENCH_PROFILE:-1}" = 1 ] &&
-		   command -v perf > /dev/null; then
+		if [ "$rep" = 1 ] && [ $srv != khttpd-fp0 ] && [ "${BENCH_PROFILE:-1}" = 1 ]; then
 			profile $srv
 		fi
 		stop_server $srv
