@@ -406,7 +406,7 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 			.len = e->layout.body_len,
 		};
 		char fields[FIELDS_MAX];
-		size_t f;
+		size_t f, fields_len;
 
 		if (a.status == 206) {
 			f = khttpd_http_fields(fields, sizeof(fields), &rep,
@@ -414,7 +414,7 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 			khttpd_http_range_part(&e->layout, &range, &off, &len);
 		} else {
 			f = khttpd_http_unsatisfiable(fields, sizeof(fields),
-						      &rep, &n);
+						      &rep, &fields_len);
 			len = 0;
 		}
 		if (!f)
