@@ -376,11 +376,12 @@ khttpd_http_resource_fields(char *out, size_t cap,
 
 /*
  * The statuses a server answers with a prebuilt error response: every one
- * khttpd_http_parse() and khttpd_http_answer() can produce, 408 and 503.
+ * khttpd_http_parse() and khttpd_http_answer() can produce, 408 and 503,
+ * and a docroot's 403.
  * khttpd_http_error_index() is where @status is in the list, or 500's
  * place for a status that is not there (a bug).
  */
-#define KHTTPD_N_ERRORS 11
+#define KHTTPD_N_ERRORS 12
 extern const int khttpd_http_error_status[KHTTPD_N_ERRORS];
 unsigned int khttpd_http_error_index(int status);
 
@@ -435,6 +436,33 @@ size_t khttpd_http_redirect(char *out, size_t cap, const char *path,
 
 #define KHTTPD_REDIRECT_MAX(path_len, query_len) \
 	(128 + 3 * ((size_t)(path_len) + (query_len)))
+
+/*
+ * khttpd_http_docroot_name - the file a request path names in a docroot
+ * @path, @len: req->path (decoded, normalised, starting with '/')
+ * @out, @cap: receives the name relative to the docroot, NUL-terminated:
+ *	@path without its leading '/', and "index.html" after a final '/'
+ *	(a directory is served by its index file, never listed)
+ *
+ * Returns the name's length, or 0 when @path names nothing a docroot
+ * serves: a segment that starts with '.' (hidden files, ".git",
+ * ".htpasswd"; after normalisation no "." or ".." is left, so this is
+ * about names), except a first segment ".well-known" (RFC 8615); a NUL
+ * byte; or a name that does not fit @cap.  Both servers map paths with
+ * it, so they serve and refuse the same names.
+ */
+size_t khttpd_http_docroot_name(const char *path, size_t len, char *out,
+				size_t cap);
+
+#define KHTTPD_INDEX_NAME "index.html"
+
+/*
+ * The extension of file name @name (@len bytes): what follows the last '.'
+ * of its last segment, or NULL (*@ext_len 0) when it has none or the '.'
+ * starts that segment.
+ */
+const char *khttpd_http_extension(const char *name, size_t len,
+				  size_t *ext_len);
 
 /*
  * Write into @out the start of a response: status line, Date and, if the

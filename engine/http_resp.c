@@ -13,6 +13,7 @@ const char *khttpd_http_reason(int status)
 	case 301: return "Moved Permanently";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
@@ -29,7 +30,7 @@ const char *khttpd_http_reason(int status)
 }
 
 const int khttpd_http_error_status[KHTTPD_N_ERRORS] = {
-	400, 404, 405, 408, 413, 414, 431, 500, 501, 503, 505,
+	400, 403, 404, 405, 408, 413, 414, 431, 500, 501, 503, 505,
 };
 
 unsigned int khttpd_http_error_index(int status)
@@ -574,4 +575,51 @@ size_t khttpd_http_redirect(char *out, size_t cap, const char *path,
 	}
 	khttpd_w_str(&w, "\r\n");
 	return khttpd_w_text_end(&w, reason, fields_len);
+}
+
+size_t khttpd_http_docroot_name(const char *path, size_t len, char *out,
+				size_t cap)
+{
+	static const char wk[] = ".well-known";
+	bool dir = len && path[len - 1] == '/';
+	size_t i, n;
+
+	if (!len || path[0] != '/')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!path[i])
+			return 0;
+		if (path[i] != '/' || i + 1 >= len || path[i + 1] != '.')
+			continue;
+		/* a segment starting with '.': only /.well-known/ */
+		if (i || len < sizeof(wk) ||
+		    memcmp(path + 1, wk, sizeof(wk) - 1) ||
+		    (len > sizeof(wk) && path[sizeof(wk)] != '/'))
+			return 0;
+	}
+	n = len - 1 + (dir ? sizeof(KHTTPD_INDEX_NAME) - 1 : 0);
+	if (n + 1 > cap)
+		return 0;
+	memcpy(out, path + 1, len - 1);
+	if (dir)
+		memcpy(out + len - 1, KHTTPD_INDEX_NAME,
+		       sizeof(KHTTPD_INDEX_NAME) - 1);
+	out[n] = '\0';
+	return n;
+}
+
+const char *khttpd_http_extension(const char *name, size_t len,
+				  size_t *ext_len)
+{
+	size_t i = len;
+
+	while (i && name[i - 1] != '.' && name[i - 1] != '/')
+		i--;
+	/* no '.', or one that starts the segment (".profile") */
+	if (!i || name[i - 1] != '.' || i == 1 || name[i - 2] == '/') {
+		*ext_len = 0;
+		return NULL;
+	}
+	*ext_len = len - i;
+	return *ext_len ? name + i : NULL;
 }

@@ -29,8 +29,16 @@
  *	online CPUs if empty), on @addr4 (if KHTTPD_START_IPV4) and/or @addr6
  *	(if KHTTPD_START_IPV6; IPv6-only socket), default 0.0.0.0.  @port 0
  *	means the configured port, @backlog 0 means 1024.  If the store has no
- *	"/", the built-in page is put there.  Errors: -EALREADY (running),
- *	-EINVAL (offline or impossible CPU, bad flags), -EADDRINUSE,
+ *	"/" and there is no docroot, the built-in page is put there.
+ *	With KHTTPD_START_DOCROOT, also serve the directory @root_fd (an
+ *	O_PATH or ordinary fd of a directory, resolved in the caller's mount
+ *	namespace) for the paths the store has no entry for: every lookup,
+ *	permission check and read runs as @uid/@gid with no supplementary
+ *	group and no capability; KHTTPD_START_NO_SYMLINKS refuses every
+ *	symlink under it.  Errors: -EALREADY (running), -EINVAL (offline or
+ *	impossible CPU, bad flags, a uid or gid that does not map), -EBADF,
+ *	-ENOTDIR (@root_fd), -EXDEV (a docroot on a filesystem that is not
+ *	allowed: proc, sysfs and the other pseudo filesystems), -EADDRINUSE,
  *	-EADDRNOTAVAIL, -ENOMEM.
  *
  * KHTTPD_CMD_STOP (no argument: the ioctl argument and arg/arg_len are 0)
@@ -72,6 +80,21 @@
  *	and changes nothing.  New values apply to requests from then on (a
  *	changed timeout also to the connections already waiting on it: their
  *	deadline is moved by the difference); the port at the next START.
+ *
+ * KHTTPD_CMD_SET_MIME (struct khttpd_mime, in)
+ *	Replace the table that gives a docroot file its Content-Type by the
+ *	extension of its name (what follows its last '.', compared without
+ *	regard to case).  @buf holds @count records, @buf_len bytes in all,
+ *	each "ext" NUL "type" NUL: an extension of 1 to KHTTPD_MIME_EXT_MAX
+ *	letters, digits, '-', '_' or '+', and a media type (type "/" subtype,
+ *	both tokens, then optional "; name=value" parameters) of at most
+ *	KHTTPD_TYPE_MAX bytes.  A file whose extension is not in the table is
+ *	application/octet-stream.  Until the first SET_MIME, a built-in table
+ *	of the common web types applies.  Answers in flight and files already
+ *	in the file cache keep their type until they are looked up again.
+ *	Errors: -EINVAL (a malformed record, an extension given twice, bytes
+ *	left over, @count over KHTTPD_MIME_MAX, @buf_len over
+ *	KHTTPD_MIME_BUF_MAX, reserved fields), -EFAULT, -ENOMEM.
  */
 #ifndef _UAPI_LINUX_KHTTPD_H
 #define _UAPI_LINUX_KHTTPD_H
@@ -100,6 +123,8 @@ struct khttpd_uring_cmd {
 #define KHTTPD_F_ZEROCOPY	(1ULL << 2)	/* MSG_SPLICE_PAGES sends */
 #define KHTTPD_F_CPUSET		(1ULL << 3)	/* khttpd_start.cpus */
 #define KHTTPD_F_FASTPATH	(1ULL << 4)	/* answers in the socket callback */
+#define KHTTPD_F_DOCROOT	(1ULL << 5)	/* KHTTPD_START_DOCROOT */
+#define KHTTPD_F_MIME		(1ULL << 6)	/* KHTTPD_CMD_SET_MIME */
 
 struct khttpd_version {
 	__u32 size;
@@ -111,6 +136,8 @@ struct khttpd_version {
 
 #define KHTTPD_START_IPV4	(1U << 0)
 #define KHTTPD_START_IPV6	(1U << 1)
+#define KHTTPD_START_DOCROOT	(1U << 2)	/* serve @root_fd's tree */
+#define KHTTPD_START_NO_SYMLINKS (1U << 3)	/* refuse symlinks in it */
 #define KHTTPD_CPUSET_WORDS	16	/* up to 1024 CPUs */
 
 struct khttpd_start {
@@ -123,7 +150,11 @@ struct khttpd_start {
 	__u8 addr6[16];
 	__u32 reserved1;
 	__u64 cpus[KHTTPD_CPUSET_WORDS];	/* bit N: CPU N; empty: all */
-	__u64 reserved[4];
+	__s32 root_fd;		/* KHTTPD_START_DOCROOT: the docroot */
+	__u32 uid;		/* who reads it (KHTTPD_START_DOCROOT) */
+	__u32 gid;
+	__u32 reserved2;
+	__u64 reserved[2];
 };
 
 struct khttpd_put {
@@ -185,7 +216,25 @@ struct khttpd_stats {
 	__u64 content_bytes;	/* memory they use, counted against mem_cap */
 	__u64 requests_fast;	/* of requests, answered in the socket callback */
 	__u64 fast_handoffs;	/* callbacks that left work to the worker */
-	__u64 reserved[6];
+	__u64 docroot_hits;	/* answers from the docroot's file cache */
+	__u64 docroot_lookups;	/* lookups and opens done off the worker */
+	__u64 docroot_reads;	/* reads off the worker (cold pages, copies) */
+	__u64 docroot_files;	/* names in the file cache now */
+	__u64 docroot_busy;	/* 503s: too many lookups waiting */
+	__u64 docroot_aborts;	/* answers cut short: the file shrank */
+};
+
+#define KHTTPD_MIME_EXT_MAX	32
+#define KHTTPD_MIME_MAX		4096		/* records in a table */
+#define KHTTPD_MIME_BUF_MAX	(1U << 20)	/* bytes of a table */
+
+struct khttpd_mime {
+	__u32 size;
+	__u32 count;		/* records in @buf */
+	__u64 buf;		/* user address of the records */
+	__u32 buf_len;
+	__u32 flags;		/* none defined */
+	__u64 reserved[2];
 };
 
 /* Ranges and defaults of these fields: KHTTPD_CFG_* below. */
@@ -264,6 +313,7 @@ struct khttpd_config {
 #define KHTTPD_LIST_SIZE_VER0		48
 #define KHTTPD_STATS_SIZE_VER0		184
 #define KHTTPD_CONFIG_SIZE_VER0		88
+#define KHTTPD_MIME_SIZE_VER0		40
 
 #define KHTTPD_CMD_VERSION	_IOWR(KHTTPD_IOC_TYPE, 0x00, struct khttpd_version)
 #define KHTTPD_CMD_START	_IOW(KHTTPD_IOC_TYPE, 0x01, struct khttpd_start)
@@ -274,5 +324,6 @@ struct khttpd_config {
 #define KHTTPD_CMD_GET_STATS	_IOWR(KHTTPD_IOC_TYPE, 0x06, struct khttpd_stats)
 #define KHTTPD_CMD_GET_CONFIG	_IOWR(KHTTPD_IOC_TYPE, 0x07, struct khttpd_config)
 #define KHTTPD_CMD_SET_CONFIG	_IOW(KHTTPD_IOC_TYPE, 0x08, struct khttpd_config)
+#define KHTTPD_CMD_SET_MIME	_IOW(KHTTPD_IOC_TYPE, 0x09, struct khttpd_mime)
 
 #endif /* _UAPI_LINUX_KHTTPD_H */
