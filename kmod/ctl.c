@@ -85,7 +85,7 @@ static int khttpd_ctl_start(const struct khttpd_start *s)
 {
 	int err;
 
-	if (s->reserved0 || s->reserved1 ||
+	if (s->reserved0 || s->reserved1 || s->reserved2 ||
 	    memchr_inv(s->reserved, 0, sizeof(s->reserved)))
 		return -EINVAL;
 	mutex_lock(&khttpd_ctl_lock);

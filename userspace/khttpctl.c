@@ -14,6 +14,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +64,10 @@ static void usage(void)
 "                                (default 0.0.0.0; repeat for both families),\n"
 "                                P defaults to the 'port' setting, LIST like\n"
 "                                0-3,6 (default: all online CPUs), N 1024\n"
+"        [--root DIR [--user U] [--no-symlinks]]\n"
+"                                also serve the files under DIR, read as user\n"
+"                                U (a name or uid[:gid], default nobody);\n"
+"                                --no-symlinks refuses every symlink in DIR\n"
 "  stop                          stop serving and empty the content store\n"
 "  put URLPATH FILE [--type T] [--cache-control V]\n"
 "                                store FILE at URLPATH; T defaults to the type\n"
@@ -96,13 +102,15 @@ static int cmd_version(int argc, char **argv)
 		       ctl.uring ? "uring_cmd" : "ioctl");
 		return 0;
 	}
-	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s\n",
+	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s\n",
 	       v.release, v.abi, ctl.uring ? "uring_cmd" : "ioctl",
 	       v.features & KHTTPD_F_URING_CMD ? " uring_cmd" : "",
 	       v.features & KHTTPD_F_IPV6 ? " ipv6" : "",
 	       v.features & KHTTPD_F_ZEROCOPY ? " zerocopy" : "",
 	       v.features & KHTTPD_F_CPUSET ? " cpuset" : "",
-	       v.features & KHTTPD_F_FASTPATH ? " fastpath" : "");
+	       v.features & KHTTPD_F_FASTPATH ? " fastpath" : "",
+	       v.features & KHTTPD_F_DOCROOT ? " docroot" : "",
+	       v.features & KHTTPD_F_MIME ? " mime" : "");
 	return 0;
 }
 
@@ -151,6 +159,35 @@ static void parse_cpus(const char *list, __u64 *set)
 	}
 }
 
+/* --user: a user name, or uid[:gid]; a name's group is its own. */
+static void parse_user(const char *u, struct khttpd_start *s)
+{
+	const struct passwd *pw;
+	char *end;
+	unsigned long id;
+
+	if (isdigit((unsigned char)*u)) {
+		errno = 0;
+		id = strtoul(u, &end, 10);
+		if (errno || id >= UINT32_MAX || (*end && *end != ':'))
+			usage_error("bad user '%s'", u);
+		s->uid = id;
+		s->gid = id;
+		if (*end) {
+			id = strtoul(end + 1, &end, 10);
+			if (errno || id >= UINT32_MAX || *end)
+				usage_error("bad user '%s'", u);
+			s->gid = id;
+		}
+		return;
+	}
+	pw = getpwnam(u);
+	if (!pw)
+		usage_error("no user '%s'", u);
+	s->uid = pw->pw_uid;
+	s->gid = pw->pw_gid;
+}
+
 static int cmd_start(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -158,9 +195,13 @@ static int cmd_start(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "backlog", required_argument, NULL, 'b' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-symlinks", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct khttpd_start s = { .size = sizeof(s) };
+	struct khttpd_start s = { .size = sizeof(s), .root_fd = -1 };
+	const char *root = NULL, *user = NULL;
 	int opt, err;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -182,15 +223,38 @@ static int cmd_start(int argc, char **argv)
 		case 'b':
 			s.backlog = parse_num(optarg, "backlog", INT_MAX);
 			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'S':
+			s.flags |= KHTTPD_START_NO_SYMLINKS;
+			break;
 		default:
 			usage_error("bad option for start");
 		}
 	}
 	if (optind != argc)
 		usage_error("start takes no arguments");
+	if (!root && (user || (s.flags & KHTTPD_START_NO_SYMLINKS)))
+		usage_error("--user and --no-symlinks need --root");
+	if (root) {
+		/* an O_PATH fd: the kernel resolves in our mount namespace */
+		s.root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (s.root_fd < 0)
+			die(root, errno);
+		s.flags |= KHTTPD_START_DOCROOT;
+		parse_user(user ? user : "nobody", &s);
+	} else {
+		s.root_fd = 0;
+	}
 	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_START, &s, sizeof(s));
 	if (err)
 		die("START", err);
+	if (root)
+		close(s.root_fd);
 	return 0;
 }
 
@@ -492,7 +556,10 @@ static void print_stats(const struct khttpd_stats *s)
 		       "\"conns_closed\":%llu,\"conns_open\":%llu,"
 		       "\"conns_refused\":%llu,\"conns_timed_out\":%llu,"
 		       "\"entries\":%llu,\"content_bytes\":%llu,"
-		       "\"requests_fast\":%llu,\"fast_handoffs\":%llu}\n",
+		       "\"requests_fast\":%llu,\"fast_handoffs\":%llu,"
+		       "\"docroot_hits\":%llu,\"docroot_lookups\":%llu,"
+		       "\"docroot_reads\":%llu,\"docroot_files\":%llu,"
+		       "\"docroot_busy\":%llu,\"docroot_aborts\":%llu}\n",
 		       (unsigned long long)s->bytes_sent,
 		       (unsigned long long)s->conns_accepted,
 		       (unsigned long long)s->conns_closed,
@@ -502,7 +569,13 @@ static void print_stats(const struct khttpd_stats *s)
 		       (unsigned long long)s->entries,
 		       (unsigned long long)s->content_bytes,
 		       (unsigned long long)s->requests_fast,
-		       (unsigned long long)s->fast_handoffs);
+		       (unsigned long long)s->fast_handoffs,
+		       (unsigned long long)s->docroot_hits,
+		       (unsigned long long)s->docroot_lookups,
+		       (unsigned long long)s->docroot_reads,
+		       (unsigned long long)s->docroot_files,
+		       (unsigned long long)s->docroot_busy,
+		       (unsigned long long)s->docroot_aborts);
 		return;
 	}
 	printf("running          %u\n", s->running);
@@ -520,6 +593,12 @@ static void print_stats(const struct khttpd_stats *s)
 	printf("content_bytes    %llu\n", (unsigned long long)s->content_bytes);
 	printf("requests_fast    %llu\n", (unsigned long long)s->requests_fast);
 	printf("fast_handoffs    %llu\n", (unsigned long long)s->fast_handoffs);
+	printf("docroot_hits     %llu\n", (unsigned long long)s->docroot_hits);
+	printf("docroot_lookups  %llu\n", (unsigned long long)s->docroot_lookups);
+	printf("docroot_reads    %llu\n", (unsigned long long)s->docroot_reads);
+	printf("docroot_files    %llu\n", (unsigned long long)s->docroot_files);
+	printf("docroot_busy     %llu\n", (unsigned long long)s->docroot_busy);
+	printf("docroot_aborts   %llu\n", (unsigned long long)s->docroot_aborts);
 }
 
 static int cmd_stats(int argc, char **argv)
