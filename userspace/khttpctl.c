@@ -15,7 +15,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
-#include <grp.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -159,12 +158,18 @@ static void parse_cpus(const char *list, __u64 *set)
 	}
 }
 
-/* --user: a user name, or uid[:gid]; a name's group is its own. */
+/*
+ * --user: a user name, or uid[:gid]; a name's group is its own.  Names
+ * are read from /etc/passwd directly (fgetpwent), not through NSS, which
+ * a static binary cannot load; "nobody" is 65534:65534 where it has no
+ * line, as on Debian.
+ */
 static void parse_user(const char *u, struct khttpd_start *s)
 {
 	const struct passwd *pw;
-	char *end;
 	unsigned long id;
+	char *end;
+	FILE *f;
 
 	if (isdigit((unsigned char)*u)) {
 		errno = 0;
@@ -181,11 +186,21 @@ static void parse_user(const char *u, struct khttpd_start *s)
 		}
 		return;
 	}
-	pw = getpwnam(u);
-	if (!pw)
-		usage_error("no user '%s'", u);
-	s->uid = pw->pw_uid;
-	s->gid = pw->pw_gid;
+	f = fopen("/etc/passwd", "re");
+	while (f && (pw = fgetpwent(f))) {
+		if (!strcmp(pw->pw_name, u)) {
+			s->uid = pw->pw_uid;
+			s->gid = pw->pw_gid;
+			fclose(f);
+			return;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (strcmp(u, "nobody"))
+		usage_error("no user '%s' in /etc/passwd", u);
+	s->uid = 65534;
+	s->gid = 65534;
 }
 
 static int cmd_start(int argc, char **argv)
