@@ -29,6 +29,7 @@
 #include <linux/bvec.h>
 #include <linux/mm.h>
 #include <linux/net.h>
+#include <linux/pagevec.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -763,6 +764,18 @@ static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 }
 
 /*
+ * Drop the page cache folios a send described.  Not folio_batch_release():
+ * it drains this CPU's LRU batches, under a lock softirq must not take.
+ */
+static void khttpd_io_put_folios(struct khttpd_io *io)
+{
+	if (!folio_batch_count(&io->fb))
+		return;
+	folios_put(&io->fb);
+	folio_batch_reinit(&io->fb);
+}
+
+/*
  * Send what is queued, the socket held (by the thread, or the bh lock).
  * Returns 0 when everything went, -EAGAIN when the socket is full
  * (tcp_sendmsg_locked has then set SOCK_NOSPACE, so write_space will
@@ -809,7 +822,7 @@ int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
 			if (ret == -EAGAIN && !total)
 				return -EINPROGRESS;	/* its pages first */
 			if (ret < 0 && ret != -EAGAIN) {
-				folio_batch_release(&io->fb);
+				khttpd_io_put_folios(io);
 				return ret;
 			}
 			n += max(ret, 0);
@@ -823,7 +836,7 @@ int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
 		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, total);
 		ret = tcp_sendmsg_locked(c->sock->sk, &msg, total);
 		/* the skbs took references of their own (or copied) */
-		folio_batch_release(&io->fb);
+		khttpd_io_put_folios(io);
 		if (ret < 0)
 			return ret;
 		*progress = true;

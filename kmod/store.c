@@ -273,7 +273,9 @@ static int khttpd_entry_file_bvecs(const struct khttpd_entry *e, u64 pos,
 		foff = pos - folio_pos(folio);
 		part = min_t(u64, len, folio_size(folio) - foff);
 		bvec_set_folio(&bv[n++], folio, part, foff);
-		folio_mark_accessed(folio);
+		/* for reclaim; its LRU batches are not for softirq */
+		if (!in_softirq())
+			folio_mark_accessed(folio);
 		*bytes += part;
 		pos += part;
 		len -= part;
