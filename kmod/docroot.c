@@ -487,11 +487,13 @@ static bool khttpd_docroot_cached(struct file *file, u64 pos)
 static void khttpd_docroot_read(struct khttpd_dwait *dw)
 {
 	struct file *file = khttpd_entry_file(dw->file_entry);
+	/* @pos is where in the entry: its header fields come first */
+	u64 start = dw->pos - khttpd_entry_body_start(dw->file_entry);
 	struct bio_vec bv[KHTTPD_BOUNCE_PAGES];
 	size_t want = min_t(u64, dw->len, KHTTPD_READAHEAD);
 	struct iov_iter iter;
 	unsigned int i, nr;
-	loff_t pos = dw->pos;
+	loff_t pos = start;
 	ssize_t n;
 
 	khttpd_stat_inc(docroot_reads);
@@ -501,7 +503,7 @@ static void khttpd_docroot_read(struct khttpd_dwait *dw)
 		dw->err = -EIO;
 		return;
 	}
-	if (n >= 0 && khttpd_docroot_cached(file, dw->pos))
+	if (n >= 0 && khttpd_docroot_cached(file, start))
 		return;
 
 	want = min_t(u64, dw->len, KHTTPD_BOUNCE_PAGES * PAGE_SIZE);
@@ -517,7 +519,7 @@ static void khttpd_docroot_read(struct khttpd_dwait *dw)
 			      0);
 	}
 	iov_iter_bvec(&iter, ITER_DEST, bv, nr, want);
-	pos = dw->pos;
+	pos = start;
 	n = vfs_iter_read(file, &iter, &pos, 0);
 	if (n < 0 || (size_t)n < want)
 		dw->err = n < 0 && n != -EIO ? (int)n : -EIO;

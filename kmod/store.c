@@ -227,7 +227,7 @@ void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 }
 
 /* Where the body starts: a docroot file's is at offset 0 of its file. */
-static u64 khttpd_entry_body_start(const struct khttpd_entry *e)
+u64 khttpd_entry_body_start(const struct khttpd_entry *e)
 {
 	return (u64)e->layout.nm_len + e->layout.fields_len;
 }
