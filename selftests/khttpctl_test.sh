@@ -28,7 +28,7 @@ seq 1 5000 > $site/a/b/numbers.txt
 echo 'spaced' > "$site/a/with space.txt"
 
 # a mime.types with comments, repeats, a bad type (line 6) and two bad
-# extensions (line 7): 5 extensions of 4 types load
+# extensions (line 7): 6 extensions of 5 types load
 cat > /tmp/mime.types <<'END'
 # type  extensions
 text/html html htm HTML
@@ -38,6 +38,7 @@ text/html;charset=utf-8 xhtml
 bad type here
 text/plain txt bad.ext b@d
 application/x-other html
+application/x#y xy #z
 END
 
 for mode in uring_cmd ioctl; do
@@ -86,14 +87,14 @@ for mode in uring_cmd ioctl; do
 		! $ctl config max_conns=abc 2>/dev/null && [ \$(cat /sys/kernel/khttpd/max_conns) = 77 ]"
 	check "$mode: mime loads a file, warning about the lines it skips" sh -c "
 		$ctl mime /tmp/mime.types > /tmp/out 2> /tmp/err &&
-		grep -qx 'loaded 5 extensions of 4 types; 3 skipped, 2 repeated' /tmp/out &&
+		grep -qx 'loaded 6 extensions of 5 types; 3 skipped, 2 repeated' /tmp/out &&
 		grep -q \"mime.types:6: skipping type 'bad'\" /tmp/err &&
 		grep -q \"mime.types:7: skipping extension 'bad.ext': only what follows\" /tmp/err &&
 		grep -q \"mime.types:7: skipping extension 'b@d': not 1 to 32 letters\" /tmp/err &&
 		[ \$(wc -l < /tmp/err) = 3 ]"
 	check "$mode: mime --json" sh -c "
 		$ctl --json mime /tmp/mime.types 2>/dev/null |
-		grep -qx '{\"extensions\":5,\"types\":4,\"skipped\":3,\"repeated\":2,\"bytes\":87}'"
+		grep -qx '{\"extensions\":6,\"types\":5,\"skipped\":3,\"repeated\":2,\"bytes\":106}'"
 	check "$mode: mime of a missing file fails and names it" sh -c "
 		! $ctl mime /tmp/no-such.types 2> /tmp/err &&
 		grep -q 'no-such.types: No such file' /tmp/err"

@@ -672,9 +672,10 @@ static void mime_add(const char *ext, const char *type)
 }
 
 /*
- * Lines "type ext1 ext2 ...", '#' to the end of a line a comment, as in
- * /etc/mime.types.  What SET_MIME would refuse is left out with a warning
- * naming the line; a repeated extension keeps its first type.
+ * Lines "type ext1 ext2 ...", as in /etc/mime.types; a word that starts
+ * with '#' starts a comment (inside a type, '#' is a tchar like any).
+ * What SET_MIME would refuse is left out with a warning naming the line;
+ * a repeated extension keeps its first type.
  */
 static void mime_parse(FILE *f, const char *file)
 {
@@ -685,9 +686,8 @@ static void mime_parse(FILE *f, const char *file)
 
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
-		line[strcspn(line, "#")] = '\0';
 		type = strtok_r(line, " \t\r\n", &save);
-		if (!type)
+		if (!type || type[0] == '#')
 			continue;
 		if (!mime_type_ok(type)) {
 			fprintf(stderr, "khttpctl: %s:%lu: skipping type '%s': not a media type khttpd takes\n",
@@ -696,7 +696,8 @@ static void mime_parse(FILE *f, const char *file)
 			continue;
 		}
 		added = false;
-		while ((ext = strtok_r(NULL, " \t\r\n", &save))) {
+		while ((ext = strtok_r(NULL, " \t\r\n", &save)) &&
+		       ext[0] != '#') {
 			if (!mime_ext_ok(ext)) {
 				/* "tar.gz": a lookup only sees what follows the last '.' */
 				if (strchr(ext, '.'))
