@@ -113,6 +113,9 @@ $(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.s
 		-DKHTTPD_WORD_MEMCHR \
 		-o $@ $< $(ENGINE_SRC)
 
+# mime_test compiles the module's table code itself
+$(BUILD)/unit/mime_test: kmod/mime.c kmod/mime.h
+
 fuzzers: $(FUZZERS)
 
 # libFuzzer targets of the engine; `make fuzz FUZZ_SECONDS=600` for a long run.
