@@ -629,10 +629,12 @@ struct khttpd_entry *khttpd_entry_redirect(const char *path, size_t len,
  * Until every docroot entry is freed and its file closed, the filesystem
  * it is on cannot be unmounted: wait for the frees queued so far (after
  * their grace periods), then for the final fput()s, which a kernel thread
- * leaves to a work item.
+ * leaves to a work item.  The file cache (docroot.c) has been emptied.
  */
 void khttpd_store_quiesce(void)
 {
+	/* twice: a docroot node's callback queues its entries' frees */
+	rcu_barrier();
 	rcu_barrier();
 	flush_workqueue(khttpd_store_wq);
 	flush_delayed_fput();
