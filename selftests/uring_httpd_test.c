@@ -791,4 +791,89 @@ TEST_F(dr, mime_types_file_and_builtin_table)
 		     khttpd_header(&self->r, "Content-Type", v, sizeof(v)));
 }
 
+/* One lookup for many connections asking at once, each answered. */
+TEST_F(dr, many_waiters_on_one_lookup)
+{
+	struct khttpd_client *cl = calloc(64, sizeof(*cl));
+	char name[64], path[64], body[64];
+	int i, k;
+
+	ASSERT_NE(NULL, cl);
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0, khttpd_client_open(&cl[i], KHTTPD_PORT));
+	for (k = 0; k < 3; k++) {
+		snprintf(name, sizeof(name), "cold%d.txt", k);
+		snprintf(path, sizeof(path), "/%s", name);
+		snprintf(body, sizeof(body), "cold file %d\n", k);
+		dr_puts(name, body);
+		for (i = 0; i < 64; i++) {
+			char req[128];
+
+			snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\n" H
+				 "\r\n", path);
+			ASSERT_EQ(0, khttpd_send_str(cl[i].fd, req));
+		}
+		for (i = 0; i < 64; i++) {
+			ASSERT_EQ(0, khttpd_read_response(&cl[i], &self->r,
+							  false));
+			EXPECT_EQ(200, self->r.status) TH_LOG("conn %d", i);
+			EXPECT_STREQ(body, self->r.body) TH_LOG("conn %d", i);
+		}
+	}
+	for (i = 0; i < 64; i++)
+		khttpd_client_close(&cl[i]);
+	free(cl);
+}
+
+/* A client that sends its request and shuts down its side still gets it. */
+TEST_F(dr, half_closed_client_answered)
+{
+	ASSERT_EQ(0, khttpd_send_str(self->c.fd, "GET /plain.txt HTTP/1.1\r\n"
+				     H "\r\nGET /dir/ HTTP/1.1\r\n" H "\r\n"));
+	ASSERT_EQ(0, shutdown(self->c.fd, SHUT_WR));
+	ASSERT_EQ(0, khttpd_read_response(&self->c, &self->r, false));
+	EXPECT_EQ(200, self->r.status);
+	EXPECT_STREQ("0123456789\n", self->r.body);
+	ASSERT_EQ(0, khttpd_read_response(&self->c, &self->r, false));
+	EXPECT_EQ(200, self->r.status);
+	EXPECT_STREQ("in dir\n", self->r.body);
+	EXPECT_TRUE(khttpd_client_sees_close(&self->c, 2000));
+}
+
+/*
+ * A cache of one entry: a file being sent is evicted by other lookups
+ * and must stay open until its answer is complete.
+ */
+TEST_F(dr, evicted_while_sending)
+{
+	struct khttpd_client other = { .fd = -1 };
+	unsigned char *got = malloc(DR_BIG_LEN);
+	size_t i;
+	int k;
+
+	khttpd_client_close(&self->c);
+	ASSERT_EQ(0, khttpd_server_stop("uring-httpd"));
+	self->running = false;
+	ASSERT_EQ(0, dr_start(variant, "open_file_cache=1 threads=1"));
+	self->running = true;
+	ASSERT_EQ(0, khttpd_client_open(&self->c, KHTTPD_PORT));
+	ASSERT_EQ(-E2BIG, khttpd_roundtrip(&self->c, "GET /big.bin HTTP/1.1\r\n"
+					   H "\r\n", &self->r));
+	ASSERT_EQ(DR_BIG_LEN, self->r.content_length);
+	/* the body is still on its way: push its entry out meanwhile */
+	ASSERT_EQ(0, khttpd_client_open(&other, KHTTPD_PORT));
+	for (k = 0; k < 4; k++) {
+		EXPECT_EQ(200, dr_get(&other, &self->r, "/plain.txt", NULL));
+		EXPECT_EQ(200, dr_get(&other, &self->r, "/g.txt", NULL));
+		EXPECT_EQ(404, dr_get(&other, &self->r, "/nope", NULL));
+	}
+	khttpd_client_close(&other);
+	ASSERT_EQ(0, dr_read_body(&self->c, got, DR_BIG_LEN));
+	for (i = 0; i < DR_BIG_LEN; i++)
+		if (got[i] != dr_big_byte(i))
+			break;
+	EXPECT_EQ(DR_BIG_LEN, i) TH_LOG("first wrong byte at %zu", i);
+	free(got);
+}
+
 TEST_HARNESS_MAIN

@@ -810,7 +810,8 @@ static void progress(struct conn *c, bool answered)
 		io_uring_sqe_set_data64(sqe, UD(c, OP_SHUTDOWN));
 		c->refs++;
 		set_timer(c, T_IDLE, true);
-	} else if (c->peer_closed) {
+	} else if (c->peer_closed && !c->held) {
+		/* (a request waiting for a lookup is answered first) */
 		conn_close(c, false);
 	} else if (!c->lingering) {
 		if (c->rx_len || c->held ||
@@ -973,6 +974,8 @@ void conn_wake(struct dwait *wt)
 					 offsetof(struct conn, wait));
 
 	c->waiting = false;
+	if (c->dying)
+		return;		/* closed by another waiter's answer */
 	progress(c, false);
 	if (c->peer_closed && !c->sending && !c->held && !c->dying)
 		conn_close(c, false);

@@ -564,7 +564,7 @@ out:
 static void lookup_done(struct worker *w, struct dent *e, struct dres *d)
 {
 	struct dcache *dc = w->dc;
-	struct dwait *wt, *next;
+	struct dwait *list, *wt, *next;
 
 	if (e->cur && same_file(e->cur, d)) {
 		/* unchanged: keep the descriptors and fields already built */
@@ -578,15 +578,20 @@ static void lookup_done(struct worker *w, struct dent *e, struct dres *d)
 	e->expires_ms = transient(d) ? 0 : w->now_ms + cfg.cache_valid_ms;
 	lru_unlink(dc, e);
 	lru_front(dc, e);
-	/* the list first: a woken connection may look paths up itself */
-	wt = e->waiters;
+	/*
+	 * Every waiter gets its result before any is woken: a woken
+	 * connection may look paths up, evict @e, or close another one.
+	 */
+	list = e->waiters;
 	e->waiters = NULL;
-	for (; wt; wt = next) {
-		next = wt->next;
+	for (wt = list; wt; wt = wt->next) {
 		wt->on = NULL;
-		wt->prev = wt->next = NULL;
 		dres_get(d);
 		wt->res = d;
+	}
+	for (wt = list; wt; wt = next) {
+		next = wt->next;
+		wt->prev = wt->next = NULL;
 		conn_wake(wt);
 	}
 	evict(dc);
