@@ -56,10 +56,10 @@ userspace: $(USERSPACE)
 URING_SRC := $(wildcard userspace/uring-httpd/*.c)
 URING_HDR := $(wildcard userspace/uring-httpd/*.h)
 $(BUILD)/userspace/uring-httpd: $(URING_SRC) $(URING_HDR) $(ENGINE_SRC) \
-		$(ENGINE_HDR) $(SITE_SRC) | deps
+		$(ENGINE_HDR) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -Iengine -o $@ \
-		$(URING_SRC) $(ENGINE_SRC) userspace/site.c -luring -lpthread
+	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iengine -o $@ \
+		$(URING_SRC) $(ENGINE_SRC) -luring -lpthread
 
 $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
 	@mkdir -p $(@D)
