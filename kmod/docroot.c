@@ -20,9 +20,12 @@
  * resolved by a work item on an unbound workqueue, which requeues the
  * connection; so is a body page that is not in the page cache, which the
  * work item reads in (or, where the page cache cannot be sent from, as on
- * overlayfs, copies).  The TTL is the invalidation: a name is looked up
- * again at most that long after it changed, and a file replaced by rename
- * keeps the old one open for the answers in flight.
+ * overlayfs, copies).  A cached file's inode tells at each hit whether it
+ * was written, truncated, touched, chmod'ed or unlinked (renamed over):
+ * then the name is looked up again before it is answered.  Everything
+ * else (a new name, a directory's permissions, a symlink changed) is seen
+ * within KHTTPD_DOCROOT_TTL.  A file replaced by rename stays open for
+ * the answers in flight, which finish with the old bytes.
  */
 #include <linux/bvec.h>
 #include <linux/cred.h>
@@ -320,6 +323,17 @@ struct khttpd_entry *khttpd_docroot_get(const struct khttpd_request *req,
 	}
 	hash = jhash(req->path, req->path_len, 0);
 	n = khttpd_dnode_find(d, req->path, req->path_len, hash);
+	/*
+	 * A file changed in place, or unlinked (renamed over), is seen at
+	 * once from its inode: not served, looked up again.  What an inode
+	 * cannot show (a name created where there was none, a directory's
+	 * permissions) waits for the TTL.
+	 */
+	if (n && ((n->entry && khttpd_entry_file_changed(n->entry)) ||
+		  (n->gz && khttpd_entry_file_changed(n->gz)))) {
+		WRITE_ONCE(n->expires, jiffies);
+		n = NULL;
+	}
 	if (n) {
 		/*
 		 * Stale: answered as it was while one lookup, queued by the
