@@ -793,7 +793,7 @@ int khttpd_store_list(struct khttpd_list *l)
 	char *kbuf;
 	int err = 0;
 
-	if (l->reserved0 || memchr_inv(l->reserved, 0, sizeof(l->reserved)))
+	if (l->flags || memchr_inv(l->reserved, 0, sizeof(l->reserved)))
 		return -EINVAL;
 	if (l->cursor == KHTTPD_LIST_END || bucket >= ARRAY_SIZE(khttpd_store))
 		return -EINVAL;
