@@ -721,7 +721,6 @@ int khttpd_docroot_list(struct khttpd_list *l)
 	struct khttpd_dnode *n;
 	bool full = false;
 	char *kbuf;
-	int err = 0;
 
 	if (memchr_inv(l->reserved, 0, sizeof(l->reserved)))
 		return -EINVAL;
@@ -738,37 +737,23 @@ int khttpd_docroot_list(struct khttpd_list *l)
 	     bucket++, skip = 0) {
 		idx = 0;
 		hlist_for_each_entry_rcu(n, &d->hash[bucket], hnode) {
-			struct khttpd_list_entry *r = (void *)(kbuf + used);
-			size_t len = ALIGN(sizeof(*r) + n->path_len, 8);
-
 			if (!n->entry || idx++ < skip)
 				continue;
-			if (used + len > cap) {
+			if (!khttpd_list_put(kbuf, &used, cap, n->path,
+					     n->path_len,
+					     khttpd_entry_layout(n->entry)->body_len,
+					     khttpd_entry_resource(n->entry)->mtime)) {
 				full = true;
 				skip = idx - 1;
 				break;
 			}
-			memset(r, 0, len);
-			r->rec_len = len;
-			r->path_len = n->path_len;
-			r->body_len = khttpd_entry_layout(n->entry)->body_len;
-			r->mtime = khttpd_entry_resource(n->entry)->mtime;
-			memcpy(r->path, n->path, n->path_len);
-			used += len;
 			l->count++;
 		}
 		if (full)
 			break;
 	}
 	rcu_read_unlock();
-
-	if (full && !l->count)
-		err = -EINVAL;	/* the buffer cannot hold the next record */
-	else if (used && copy_to_user(u64_to_user_ptr(l->buf), kbuf, used))
-		err = -EFAULT;
-	l->cursor = full ? (u64)bucket << 32 | skip : KHTTPD_LIST_END;
-	kvfree(kbuf);
-	return err;
+	return khttpd_list_finish(l, kbuf, used, full, bucket, skip);
 }
 
 /* How many names the file cache holds, for the counters. */

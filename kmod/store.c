@@ -821,6 +821,43 @@ int khttpd_store_delete_user(const char __user *upath, u32 len)
  * One page of a listing.  The cursor is (bucket << 32 | index in bucket);
  * records are gathered under RCU into a kernel buffer, then copied out.
  */
+/*
+ * Listing (KHTTPD_CMD_LIST), shared with the docroot's: append one record
+ * to @kbuf; false if it does not fit in @cap.
+ */
+bool khttpd_list_put(char *kbuf, size_t *used, size_t cap, const char *path,
+		     u32 path_len, u64 body_len, u64 mtime)
+{
+	struct khttpd_list_entry *r = (void *)(kbuf + *used);
+	size_t len = ALIGN(sizeof(*r) + path_len, 8);
+
+	if (*used + len > cap)
+		return false;
+	memset(r, 0, len);
+	r->rec_len = len;
+	r->path_len = path_len;
+	r->body_len = body_len;
+	r->mtime = mtime;
+	memcpy(r->path, path, path_len);
+	*used += len;
+	return true;
+}
+
+/* The end of a page: copy the records out, set the cursor, free @kbuf. */
+int khttpd_list_finish(struct khttpd_list *l, char *kbuf, size_t used,
+		       bool full, u32 bucket, u32 skip)
+{
+	int err = 0;
+
+	if (full && !l->count)
+		err = -EINVAL;	/* the buffer cannot hold the next record */
+	else if (used && copy_to_user(u64_to_user_ptr(l->buf), kbuf, used))
+		err = -EFAULT;
+	l->cursor = full ? (u64)bucket << 32 | skip : KHTTPD_LIST_END;
+	kvfree(kbuf);
+	return err;
+}
+
 int khttpd_store_list(struct khttpd_list *l)
 {
 	u32 bucket = l->cursor >> 32, skip = (u32)l->cursor, idx;
@@ -828,7 +865,6 @@ int khttpd_store_list(struct khttpd_list *l)
 	struct khttpd_entry *e;
 	bool full = false;
 	char *kbuf;
-	int err = 0;
 
 	if (l->flags || memchr_inv(l->reserved, 0, sizeof(l->reserved)))
 		return -EINVAL;
@@ -843,37 +879,22 @@ int khttpd_store_list(struct khttpd_list *l)
 	for (; bucket < ARRAY_SIZE(khttpd_store) && !full; bucket++, skip = 0) {
 		idx = 0;
 		hlist_for_each_entry_rcu(e, &khttpd_store[bucket], node) {
-			struct khttpd_list_entry *r = (void *)(kbuf + used);
-			size_t len = ALIGN(sizeof(*r) + e->path_len, 8);
-
 			if (idx++ < skip)
 				continue;
-			if (used + len > cap) {
+			if (!khttpd_list_put(kbuf, &used, cap, e->path,
+					     e->path_len, e->layout.body_len,
+					     e->res.mtime)) {
 				full = true;
 				skip = idx - 1;
 				break;
 			}
-			memset(r, 0, len);
-			r->rec_len = len;
-			r->path_len = e->path_len;
-			r->body_len = e->layout.body_len;
-			r->mtime = e->res.mtime;
-			memcpy(r->path, e->path, e->path_len);
-			used += len;
 			l->count++;
 		}
 		if (full)
 			break;
 	}
 	rcu_read_unlock();
-
-	if (full && !l->count)
-		err = -EINVAL;	/* the buffer cannot hold the next record */
-	else if (used && copy_to_user(u64_to_user_ptr(l->buf), kbuf, used))
-		err = -EFAULT;
-	l->cursor = full ? (u64)bucket << 32 | skip : KHTTPD_LIST_END;
-	kvfree(kbuf);
-	return err;
+	return khttpd_list_finish(l, kbuf, used, full, bucket, skip);
 }
 
 void khttpd_store_clear(void)

@@ -29,6 +29,10 @@ int khttpd_store_put_builtin(void);
 int khttpd_store_put_user(const struct khttpd_put *put);
 int khttpd_store_delete_user(const char __user *path, u32 len);
 int khttpd_store_list(struct khttpd_list *l);
+bool khttpd_list_put(char *kbuf, size_t *used, size_t cap, const char *path,
+		     u32 path_len, u64 body_len, u64 mtime);
+int khttpd_list_finish(struct khttpd_list *l, char *kbuf, size_t used,
+		       bool full, u32 bucket, u32 skip);
 void khttpd_store_clear(void);
 void khttpd_store_usage(u64 *entries, u64 *bytes);
 void khttpd_store_quiesce(void);
