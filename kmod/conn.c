@@ -29,6 +29,7 @@
 #include <linux/bvec.h>
 #include <linux/mm.h>
 #include <linux/net.h>
+#include <linux/pagevec.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -39,6 +40,7 @@
 #include "config.h"
 #include "conn.h"
 #include "conn_priv.h"
+#include "docroot.h"
 #include "server.h"
 #include "stats.h"
 #include "store.h"
@@ -176,6 +178,8 @@ static void khttpd_conn_put(struct khttpd_conn *c)
 {
 	if (!refcount_dec_and_test(&c->ref))
 		return;
+	/* a docroot result that came after the connection closed */
+	khttpd_dwait_release(&c->dw);
 	kmem_cache_free(khttpd_conn_cache, c);
 }
 
@@ -187,6 +191,22 @@ static void khttpd_tx_release(struct khttpd_tx *t)
 		put_page(t->page);
 	t->entry = NULL;
 	t->page = NULL;
+}
+
+/* Drop the copied piece of body, if any (the skbs hold their own refs). */
+static void khttpd_bounce_release(struct khttpd_conn *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < KHTTPD_BOUNCE_PAGES; i++) {
+		if (c->bounce[i])
+			put_page(c->bounce[i]);
+		c->bounce[i] = NULL;
+	}
+	if (c->bounce_entry)
+		khttpd_entry_put(c->bounce_entry);
+	c->bounce_entry = NULL;
+	c->bounce_len = 0;
 }
 
 /*
@@ -219,6 +239,9 @@ static void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 	c->arena = NULL;
 	kfree(c->rx);
 	c->rx = NULL;
+	kfree(c->held_buf);
+	c->held_buf = NULL;
+	khttpd_bounce_release(c);
 	khttpd_timeout_del(c->worker, &c->timeout);
 	list_del(&c->node);
 	c->worker->nr_conns--;
@@ -269,22 +292,36 @@ static void khttpd_arena_commit(struct khttpd_conn *c, unsigned int len)
 	WRITE_ONCE(c->tx_count, c->tx_count + 1);
 }
 
-struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
-				      int parse_status, struct khttpd_answer *a,
-				      struct khttpd_range *range, u64 *off,
-				      u64 *len)
+/*
+ * The answer to @req given the entry that has its path (a reference, or
+ * NULL) and, for none, the docroot's @status for it (0 if there is no
+ * docroot, else 301, 403, 404 or 503).
+ */
+static struct khttpd_entry *
+khttpd_conn_decide(const struct khttpd_request *req, int parse_status,
+		   struct khttpd_entry *e, int status, struct khttpd_answer *a,
+		   struct khttpd_range *range, u64 *off, u64 *len)
 {
-	struct khttpd_entry *e = NULL;
-
-	if (!parse_status && (req->method == KHTTPD_METHOD_GET ||
-			      req->method == KHTTPD_METHOD_HEAD))
-		e = khttpd_store_get(req->path, req->path_len);
 	khttpd_http_answer(req, parse_status,
 			   e ? khttpd_entry_resource(e) : NULL, a);
 	if (a->error) {
 		if (e)
 			khttpd_entry_put(e);
-		e = khttpd_store_error(a->status);
+		e = NULL;
+		if (a->status == 404 && status == 301) {
+			e = khttpd_entry_redirect(req->path, req->path_len,
+						  req->query, req->query_len);
+			if (IS_ERR(e)) {
+				e = NULL;
+				status = 503;
+			} else {
+				a->status = 301;
+			}
+		}
+		if (a->status == 404 && (status == 403 || status == 503))
+			a->status = status;
+		if (!e)
+			e = khttpd_store_error(a->status);
 	} else if (a->status == 200 && req->range) {
 		a->status = khttpd_http_range(req, khttpd_entry_resource(e),
 					      khttpd_entry_layout(e)->body_len,
@@ -303,6 +340,30 @@ struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
 	}
 	khttpd_http_part_range(khttpd_entry_layout(e), a->part, off, len);
 	return e;
+}
+
+struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
+				      int parse_status, bool atomic,
+				      struct khttpd_answer *a,
+				      struct khttpd_range *range, u64 *off,
+				      u64 *len)
+{
+	struct khttpd_entry *e = NULL;
+	int status = 0;
+
+	if (!parse_status && (req->method == KHTTPD_METHOD_GET ||
+			      req->method == KHTTPD_METHOD_HEAD)) {
+		e = khttpd_store_get(req->path, req->path_len);
+		if (!e)
+			e = khttpd_docroot_get(req, &status);
+		if (IS_ERR(e))
+			return e;
+		/* a redirect is built for its answer: not in softirq */
+		if (atomic && status == 301)
+			return ERR_PTR(-EAGAIN);
+	}
+	return khttpd_conn_decide(req, parse_status, e, status, a, range, off,
+				  len);
 }
 
 /*
@@ -337,7 +398,7 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 	bool copy;
 	char *p;
 
-	copy = len <= KHTTPD_COPY_MAX;
+	copy = len <= KHTTPD_COPY_MAX && khttpd_entry_in_memory(e, off, len);
 	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0) +
 				 (partial ? KHTTPD_ANSWER_FIELDS_MAX : 0),
 				 io->gfp);
@@ -376,6 +437,112 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 	return true;
 }
 
+/* The work item has put @dw's result in place: back to the worker. */
+static void khttpd_conn_dw_done(struct khttpd_dwait *dw)
+{
+	struct khttpd_conn *c = container_of(dw, struct khttpd_conn, dw);
+
+	/* pairs with smp_load_acquire() in khttpd_conn_step() */
+	smp_store_release(&c->dw_done, true);
+	khttpd_conn_queue(c);
+	khttpd_conn_put(c);
+}
+
+/* Hand @c's dw to the docroot's work items; false if it takes no more. */
+static bool khttpd_conn_wait(struct khttpd_conn *c)
+{
+	c->dw.done = khttpd_conn_dw_done;
+	c->dw_done = false;
+	refcount_inc(&c->ref);
+	if (!khttpd_docroot_submit(&c->dw)) {
+		refcount_dec(&c->ref);	/* ours is still held: not the last */
+		khttpd_dwait_release(&c->dw);
+		return false;
+	}
+	c->waiting = true;
+	return true;
+}
+
+/* The span of the buffer that the strings of @req point into. */
+static void khttpd_req_span(const struct khttpd_request *req,
+			    const char **lo, const char **hi)
+{
+	const struct {
+		const char *p;
+		u32 len;
+	} f[] = {
+		{ req->path, req->path_len }, { req->query, req->query_len },
+		{ req->ims, req->ims_len }, { req->range, req->range_len },
+		{ req->if_range, req->if_range_len },
+		{ req->accept_enc, req->accept_enc_len },
+		{ req->inm[0], req->inm_len[0] }, { req->inm[1], req->inm_len[1] },
+		{ req->inm[2], req->inm_len[2] }, { req->inm[3], req->inm_len[3] },
+	};
+	unsigned int i;
+
+	static_assert(KHTTPD_MAX_INM == 4);
+	*lo = req->path;
+	*hi = req->path + req->path_len;
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		if (!f[i].p)
+			continue;
+		*lo = min(*lo, f[i].p);
+		*hi = max(*hi, f[i].p + f[i].len);
+	}
+}
+
+#define KHTTPD_REBASE(p, from, to) \
+	((p) ? (to) + ((const char *)(p) - (from)) : NULL)
+
+/*
+ * @req's path is not in the docroot's file cache: keep the request (its
+ * strings are in the receive buffer, which is about to be reused) and
+ * have a work item look the path up.  Returns false only when out of
+ * memory; a docroot that takes no more work answers 503 at once.
+ */
+static bool khttpd_conn_hold_request(struct khttpd_conn *c,
+				     const struct khttpd_request *req)
+{
+	struct khttpd_request *h = &c->held;
+	struct khttpd_range range;
+	struct khttpd_answer a;
+	struct khttpd_entry *e;
+	const char *lo, *hi;
+	unsigned int i;
+	u64 off, len;
+	char *buf;
+
+	khttpd_req_span(req, &lo, &hi);
+	buf = kmemdup(lo, hi - lo, GFP_KERNEL);
+	c->dw.path = kmemdup(req->path, req->path_len, GFP_KERNEL);
+	if (!buf || !c->dw.path) {
+		kfree(buf);
+		kfree(c->dw.path);
+		c->dw.path = NULL;
+		return false;
+	}
+	*h = *req;
+	h->path = buf + (req->path - lo);
+	h->query = KHTTPD_REBASE(req->query, lo, buf);
+	h->ims = KHTTPD_REBASE(req->ims, lo, buf);
+	h->range = KHTTPD_REBASE(req->range, lo, buf);
+	h->if_range = KHTTPD_REBASE(req->if_range, lo, buf);
+	h->accept_enc = KHTTPD_REBASE(req->accept_enc, lo, buf);
+	for (i = 0; i < KHTTPD_MAX_INM; i++)
+		h->inm[i] = KHTTPD_REBASE(req->inm[i], lo, buf);
+	c->held_buf = buf;
+	c->dw.path_len = req->path_len;
+	c->dw.read = false;
+	if (khttpd_conn_wait(c))
+		return true;
+	kfree(c->held_buf);
+	c->held_buf = NULL;
+	/* stopping, or too many lookups waiting already */
+	e = khttpd_conn_decide(req, 0, NULL, 503, &a, &range, &off, &len);
+	return khttpd_conn_queue_answer(c, &c->worker->io, req->version, &a,
+					&range, e, off, len);
+}
+
 /* The worker's answer to one request: pick it and queue it. */
 static bool khttpd_conn_answer(struct khttpd_conn *c,
 			       const struct khttpd_request *req,
@@ -386,7 +553,9 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 	struct khttpd_entry *e;
 	u64 off, len;
 
-	e = khttpd_conn_pick(req, parse_status, &a, &range, &off, &len);
+	e = khttpd_conn_pick(req, parse_status, false, &a, &range, &off, &len);
+	if (IS_ERR(e))
+		return khttpd_conn_hold_request(c, req);
 	return khttpd_conn_queue_answer(c, &c->worker->io,
 					parse_status ? 11 : req->version, &a,
 					&range, e, off, len);
@@ -402,7 +571,7 @@ static bool khttpd_conn_more(void *ctx)
 {
 	const struct khttpd_conn *c = ((struct khttpd_consume *)ctx)->c;
 
-	return !c->closing && c->tx_count + 2 <= KHTTPD_TX_SLOTS;
+	return !c->closing && !c->waiting && c->tx_count + 2 <= KHTTPD_TX_SLOTS;
 }
 
 static bool khttpd_conn_answer_cb(void *ctx, const struct khttpd_request *req,
@@ -546,6 +715,36 @@ static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
 	return ret;
 }
 
+/*
+ * The piece of a docroot body a work item copied (for a file whose page
+ * cache cannot be sent from), for the answer at the head of the queue.
+ * -EAGAIN once that answer is past it.
+ */
+static int khttpd_bounce_bvecs(struct khttpd_conn *c, struct khttpd_tx *t,
+			       struct bio_vec *bv, unsigned int max,
+			       size_t *bytes)
+{
+	u64 end = c->bounce_off + c->bounce_len, off = t->off;
+	u64 len = min(t->len, end - off);
+	int n = 0;
+
+	if (t->entry != c->bounce_entry || off < c->bounce_off || off >= end) {
+		khttpd_bounce_release(c);
+		return -EAGAIN;
+	}
+	while (len && n < max) {
+		u64 at = off - c->bounce_off;
+		u32 poff = offset_in_page(at);
+		u32 part = min_t(u64, len, PAGE_SIZE - poff);
+
+		bvec_set_page(&bv[n++], c->bounce[at >> PAGE_SHIFT], part, poff);
+		*bytes += part;
+		off += part;
+		len -= part;
+	}
+	return n;
+}
+
 /* Drop @sent bytes from the front of the tx queue. */
 static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 {
@@ -562,6 +761,18 @@ static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 		c->tx_head = (c->tx_head + 1) % KHTTPD_TX_SLOTS;
 		WRITE_ONCE(c->tx_count, c->tx_count - 1);
 	}
+}
+
+/*
+ * Drop the page cache folios a send described.  Not folio_batch_release():
+ * it drains this CPU's LRU batches, under a lock softirq must not take.
+ */
+static void khttpd_io_put_folios(struct khttpd_io *io)
+{
+	if (!folio_batch_count(&io->fb))
+		return;
+	folios_put(&io->fb);
+	folio_batch_reinit(&io->fb);
 }
 
 /*
@@ -582,23 +793,41 @@ int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 		size_t total = 0, pending = 0;
 		unsigned int i, n = 0;
+		bool gap = false;
 		int ret;
 
 		for (i = 0; i < c->tx_count; i++) {
 			struct khttpd_tx *t;
+			size_t before = total;
 
 			t = &c->tx[(c->tx_head + i) % KHTTPD_TX_SLOTS];
 			pending += t->len;
-			if (n == KHTTPD_BVECS)
+			if (n == KHTTPD_BVECS || gap)
 				continue;
-			if (t->entry) {
-				n += khttpd_entry_bvecs(t->entry, t->off, t->len,
-							bv + n, KHTTPD_BVECS - n,
-							&total);
-			} else {
+			if (!t->entry) {
 				bvec_set_page(&bv[n++], t->page, t->len, t->off);
 				total += t->len;
+				continue;
 			}
+			ret = -EAGAIN;
+			if (!i && c->bounce_len)
+				ret = khttpd_bounce_bvecs(c, t, bv + n,
+							  KHTTPD_BVECS - n,
+							  &total);
+			if (ret == -EAGAIN)
+				ret = khttpd_entry_bvecs(t->entry, t->off,
+							 t->len, bv + n,
+							 KHTTPD_BVECS - n,
+							 &total, &io->fb);
+			if (ret == -EAGAIN && !total)
+				return -EINPROGRESS;	/* its pages first */
+			if (ret < 0 && ret != -EAGAIN) {
+				khttpd_io_put_folios(io);
+				return ret;
+			}
+			n += max(ret, 0);
+			/* nothing of later answers before the rest of this */
+			gap = total - before < t->len;
 		}
 		if (io->cfg->zerocopy)
 			msg.msg_flags |= MSG_SPLICE_PAGES;
@@ -606,6 +835,8 @@ int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
 			msg.msg_flags |= MSG_MORE;	/* the rest follows now */
 		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, total);
 		ret = tcp_sendmsg_locked(c->sock->sk, &msg, total);
+		/* the skbs took references of their own (or copied) */
+		khttpd_io_put_folios(io);
 		if (ret < 0)
 			return ret;
 		*progress = true;
@@ -695,6 +926,73 @@ static void khttpd_conn_rearm(struct khttpd_conn *c, bool answered)
 }
 
 /*
+ * The body at the head of the queue needs its pages read in (or copied):
+ * a work item does it, and requeues us.  False if it cannot be queued
+ * (the server is stopping): the answer cannot be finished.
+ */
+static bool khttpd_conn_read_in(struct khttpd_conn *c)
+{
+	struct khttpd_tx *t = &c->tx[c->tx_head];
+
+	c->dw.read = true;
+	c->dw.file_entry = khttpd_entry_get(t->entry);
+	c->dw.pos = t->off;
+	c->dw.len = t->len;
+	if (khttpd_conn_wait(c))
+		return true;
+	c->abort = true;
+	return false;
+}
+
+/*
+ * The work item we waited for is done: take its result.  A body's pages
+ * are in (or a copy of them is ours now); or the held request gets its
+ * answer, queued before the requests that came after it.  False if the
+ * connection is to close: the file ended early, or out of memory.
+ */
+static bool khttpd_conn_resume(struct khttpd_conn *c, bool *answered)
+{
+	struct khttpd_dwait *dw = &c->dw;
+	struct khttpd_range range;
+	struct khttpd_answer a;
+	struct khttpd_entry *e;
+	u64 off, len;
+	bool ok;
+
+	c->waiting = false;
+	if (dw->read) {
+		if (dw->err) {
+			khttpd_stat_inc(docroot_aborts);
+			c->abort = true;
+			khttpd_dwait_release(dw);
+			return false;
+		}
+		if (dw->bounce_len) {
+			khttpd_bounce_release(c);
+			memcpy(c->bounce, dw->pages, sizeof(c->bounce));
+			memset(dw->pages, 0, sizeof(dw->pages));
+			c->bounce_entry = dw->file_entry;
+			dw->file_entry = NULL;
+			c->bounce_off = dw->pos;
+			c->bounce_len = dw->bounce_len;
+		}
+		khttpd_dwait_release(dw);
+		return true;
+	}
+	e = dw->status == 200 ?
+	    khttpd_docroot_pick(&c->held, dw->entry, dw->gz) : NULL;
+	e = khttpd_conn_decide(&c->held, 0, e, dw->status, &a, &range, &off,
+			       &len);
+	ok = khttpd_conn_queue_answer(c, &c->worker->io, c->held.version, &a,
+				      &range, e, off, len);
+	khttpd_dwait_release(dw);
+	kfree(c->held_buf);
+	c->held_buf = NULL;
+	*answered = true;
+	return ok;
+}
+
+/*
  * One step of the worker's on a connection, the socket held: send, answer
  * what was received, receive, within the budget.  Returns true if the
  * connection is to be closed.
@@ -706,6 +1004,13 @@ static bool khttpd_conn_step(struct khttpd_conn *c)
 	long n;
 	int ret;
 
+	if (c->waiting) {
+		/* pairs with smp_store_release() in khttpd_conn_dw_done() */
+		if (!smp_load_acquire(&c->dw_done))
+			return false;	/* woken by the socket: not yet */
+		if (!khttpd_conn_resume(c, &answered))
+			return true;
+	}
 	while (budget-- > 0) {
 		ret = khttpd_conn_flush(c, &c->worker->io, &sent);
 		if (ret == -EAGAIN) {
@@ -713,8 +1018,26 @@ static bool khttpd_conn_step(struct khttpd_conn *c)
 					   KHTTPD_T_SEND, sent);
 			return false;
 		}
+		if (ret == -EINPROGRESS) {
+			/* a body page to read in: the send clock runs */
+			if (!khttpd_conn_read_in(c))
+				return true;
+			khttpd_timeout_set(c->worker, &c->timeout,
+					   KHTTPD_T_SEND, sent);
+			return false;
+		}
+		if (ret == -EIO) {
+			khttpd_stat_inc(docroot_aborts);
+			c->abort = true;
+		}
 		if (ret)
 			return true;
+		if (c->waiting) {
+			/* a lookup: its answer, then the rest, come after */
+			khttpd_timeout_set(c->worker, &c->timeout,
+					   KHTTPD_T_SEND, true);
+			return false;
+		}
 		if (c->closing && khttpd_conn_finish(c))
 			return true;
 
@@ -782,7 +1105,7 @@ static void khttpd_conn_process(struct khttpd_conn *c)
 		c->closing = true;
 	khttpd_conn_let_go(sk);
 	if (close)
-		khttpd_conn_close(c, false);
+		khttpd_conn_close(c, c->abort);
 }
 
 /*

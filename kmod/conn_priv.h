@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include <linux/khttpd.h>
 
+#include "docroot.h"
 #include "http.h"
 #include "timers.h"
 
@@ -73,6 +74,24 @@ struct khttpd_conn {
 	struct khttpd_parser parser;
 	char *rx;
 	unsigned int rx_len, rx_cap;
+
+	/*
+	 * Waiting for the docroot (a lookup, or a body's pages): @dw's work
+	 * holds a reference on us until @dw_done.  A request waiting for
+	 * its lookup is @held, its strings copied to @held_buf; requests
+	 * after it wait, unparsed, in @rx.
+	 */
+	bool waiting;
+	bool dw_done;
+	bool abort;		/* close with a reset (the file shrank) */
+	struct khttpd_dwait dw;
+	struct khttpd_request held;
+	char *held_buf;
+	/* a copy of part of a body, for files sent from no page cache */
+	struct khttpd_entry *bounce_entry;	/* whose (a reference) */
+	u64 bounce_off;			/* where in it */
+	u32 bounce_len;
+	struct page *bounce[KHTTPD_BOUNCE_PAGES];
 };
 
 #define KHTTPD_CONN_QUEUED	0	/* on worker->ready */
@@ -83,10 +102,13 @@ void khttpd_conn_queue(struct khttpd_conn *c);
 /*
  * The answer to one request (@req, or the refusal @parse_status): its
  * entry (a reference), which part of it and where that part lies; for a
- * 206 or a 416 (a->status), the range the fields must name.
+ * 206 or a 416 (a->status), the range the fields must name.  Or
+ * ERR_PTR(-EAGAIN): the docroot must look the path up first (or, when
+ * @atomic, the answer must be built where it may sleep).
  */
 struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
-				      int parse_status, struct khttpd_answer *a,
+				      int parse_status, bool atomic,
+				      struct khttpd_answer *a,
 				      struct khttpd_range *range, u64 *off,
 				      u64 *len);
 /*

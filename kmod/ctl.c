@@ -140,7 +140,8 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		memset(&a.version, 0, sizeof(a.version));
 		a.version.abi = KHTTPD_ABI_VERSION;
 		a.version.features = KHTTPD_F_URING_CMD | KHTTPD_F_ZEROCOPY |
-				     KHTTPD_F_CPUSET | KHTTPD_F_FASTPATH;
+				     KHTTPD_F_CPUSET | KHTTPD_F_FASTPATH |
+				     KHTTPD_F_DOCROOT;
 		if (IS_ENABLED(CONFIG_IPV6))
 			a.version.features |= KHTTPD_F_IPV6;
 		strscpy(a.version.release, KHTTPD_RELEASE,

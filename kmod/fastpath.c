@@ -54,7 +54,8 @@ static bool khttpd_fast_allowed(struct khttpd_conn *c, struct sock *sk)
 	return sk->sk_state == TCP_ESTABLISHED && !sk->sk_err &&
 	       !READ_ONCE(sk->sk_shutdown) && !tcp_sk(sk)->urg_data &&
 	       !c->tx_count && !c->rx_len && !c->closing && !c->lingering &&
-	       !c->peer_closed && !khttpd_http_parser_busy(&c->parser) &&
+	       !c->peer_closed && !c->waiting &&
+	       !khttpd_http_parser_busy(&c->parser) &&
 	       sk_stream_memory_free(sk);
 }
 
@@ -115,7 +116,9 @@ static bool khttpd_fast_one(struct khttpd_conn *c, struct khttpd_fast *f,
 			      used) != KHTTPD_PARSE_REQUEST ||
 	    req.body_len || khttpd_http_parser_busy(&c->parser))
 		return false;
-	e = khttpd_conn_pick(&req, 0, &a, &range, &off, &blen);
+	e = khttpd_conn_pick(&req, 0, true, &a, &range, &off, &blen);
+	if (IS_ERR(e))
+		return false;	/* a docroot lookup, or a redirect to build */
 	/* what it takes of the send buffer, at most: a 206's fields too */
 	need = blen + KHTTPD_HEAD_MAX;
 	if (a.status == 206 || a.status == 416)

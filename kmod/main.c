@@ -12,6 +12,7 @@
 #include "config.h"
 #include "conn.h"
 #include "ctl.h"
+#include "docroot.h"
 #include "mime.h"
 #include "server.h"
 #include "stats.h"
@@ -36,9 +37,12 @@ static int __init khttpd_init(void)
 	err = khttpd_mime_init();
 	if (err)
 		goto err_store;
-	err = khttpd_conn_init();
+	err = khttpd_docroot_init();
 	if (err)
 		goto err_mime;
+	err = khttpd_conn_init();
+	if (err)
+		goto err_docroot;
 	err = khttpd_server_init();
 	if (err)
 		goto err_conn;
@@ -69,6 +73,8 @@ err_hotplug:
 	khttpd_server_exit();
 err_conn:
 	khttpd_conn_exit();
+err_docroot:
+	khttpd_docroot_exit();
 err_mime:
 	khttpd_mime_exit();
 err_store:
@@ -85,6 +91,7 @@ static void __exit khttpd_exit(void)
 	mutex_unlock(&khttpd_ctl_lock);
 	khttpd_server_exit();
 	khttpd_conn_exit();
+	khttpd_docroot_exit();
 	khttpd_mime_exit();
 	khttpd_store_exit();
 }

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "docroot.h"
 #include "server.h"
 #include "store.h"
 #include "timers.h"
@@ -393,8 +394,12 @@ int khttpd_server_stop(void)
 	cpus_read_lock();	/* the hotplug callback reads the array */
 	WRITE_ONCE(khttpd_workers, NULL);
 	cpus_read_unlock();
+	/* lookups and reads in flight finish while their workers run */
+	khttpd_docroot_drain();
 	khttpd_server_teardown(workers);
+	khttpd_docroot_stop();
 	khttpd_store_clear();
+	khttpd_store_quiesce();
 	pr_info("stopped\n");
 	return 0;
 }
@@ -403,11 +408,14 @@ int khttpd_server_stop(void)
 static int khttpd_start_addrs(const struct khttpd_start *args, u16 port,
 			      struct sockaddr_storage addrs[], int *n)
 {
-	u32 flags = args->flags ? args->flags : KHTTPD_START_IPV4;
+	u32 flags = args->flags & (KHTTPD_START_IPV4 | KHTTPD_START_IPV6);
 
 	*n = 0;
-	if (flags & ~(KHTTPD_START_IPV4 | KHTTPD_START_IPV6))
+	if (args->flags & ~(KHTTPD_START_IPV4 | KHTTPD_START_IPV6 |
+			    KHTTPD_START_DOCROOT | KHTTPD_START_NO_SYMLINKS))
 		return -EINVAL;
+	if (!flags)
+		flags = KHTTPD_START_IPV4;
 	if (flags & KHTTPD_START_IPV4) {
 		struct sockaddr_in *sin = (void *)&addrs[(*n)++];
 
@@ -484,6 +492,11 @@ int khttpd_server_start(const struct khttpd_start *args)
 	workers = kcalloc(nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
 	if (!workers)
 		return -ENOMEM;
+	err = khttpd_docroot_start(args);
+	if (err) {
+		kfree(workers);
+		return err;
+	}
 
 	cpus_read_lock();
 	if (all) {
@@ -504,12 +517,17 @@ int khttpd_server_start(const struct khttpd_start *args)
 							naddr, backlog);
 		}
 	}
-	/* Last of what can fail: a START that fails leaves the store as is. */
-	if (!err)
+	/*
+	 * Last of what can fail: a START that fails leaves the store as is.
+	 * A docroot has its own "/" (its index.html).
+	 */
+	if (!err && !(args->flags & KHTTPD_START_DOCROOT))
 		err = khttpd_store_put_builtin();
 	if (err) {
 		cpus_read_unlock();
 		khttpd_server_teardown(workers);
+		khttpd_docroot_stop();
+		khttpd_store_quiesce();
 		return err;
 	}
 	WRITE_ONCE(khttpd_workers, workers);

@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/gfp_types.h>
+#include <linux/pagevec.h>
 #include <linux/time64.h>
 #include <linux/types.h>
 #include <linux/khttpd.h>
@@ -50,6 +51,7 @@ struct khttpd_io {
 	char *scratch;				/* receive buffer */
 	size_t scratch_size;
 	struct bio_vec *bvecs;			/* KHTTPD_BVECS, for sendmsg */
+	struct folio_batch fb;			/* page cache folios they hold */
 	const struct khttpd_config *cfg;
 	const struct khttpd_limits *limits;	/* of @cfg, for the engine */
 	gfp_t gfp;				/* for arena pages */

@@ -9,6 +9,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/khttpd.h>
 
+#include "docroot.h"
 #include "server.h"
 #include "stats.h"
 #include "store.h"
@@ -23,7 +24,7 @@ void khttpd_stats_read(struct khttpd_stats *st)
 	st->size = sizeof(*st);
 	for_each_possible_cpu(cpu) {
 		const struct khttpd_pcpu_stats *p;
-		u64 v[13];
+		u64 v[18];
 		unsigned int seq;
 
 		p = per_cpu_ptr(&khttpd_pcpu_stats, cpu);
@@ -39,6 +40,11 @@ void khttpd_stats_read(struct khttpd_stats *st)
 			v[10] = u64_stats_read(&p->timed_out);
 			v[11] = u64_stats_read(&p->requests_fast);
 			v[12] = u64_stats_read(&p->fast_handoffs);
+			v[13] = u64_stats_read(&p->docroot_hits);
+			v[14] = u64_stats_read(&p->docroot_lookups);
+			v[15] = u64_stats_read(&p->docroot_reads);
+			v[16] = u64_stats_read(&p->docroot_busy);
+			v[17] = u64_stats_read(&p->docroot_aborts);
 		} while (u64_stats_fetch_retry(&p->syncp, seq));
 		st->requests += v[0];
 		for (i = 0; i < ARRAY_SIZE(st->responses); i++)
@@ -50,9 +56,15 @@ void khttpd_stats_read(struct khttpd_stats *st)
 		st->conns_timed_out += v[10];
 		st->requests_fast += v[11];
 		st->fast_handoffs += v[12];
+		st->docroot_hits += v[13];
+		st->docroot_lookups += v[14];
+		st->docroot_reads += v[15];
+		st->docroot_busy += v[16];
+		st->docroot_aborts += v[17];
 	}
 	st->conns_open = st->conns_accepted - st->conns_closed;
 	khttpd_store_usage(&st->entries, &st->content_bytes);
+	st->docroot_files = khttpd_docroot_files();
 	st->running = khttpd_server_running();
 }
 

@@ -21,6 +21,11 @@ struct khttpd_pcpu_stats {
 	u64_stats_t timed_out;
 	u64_stats_t requests_fast;
 	u64_stats_t fast_handoffs;
+	u64_stats_t docroot_hits;
+	u64_stats_t docroot_lookups;
+	u64_stats_t docroot_reads;
+	u64_stats_t docroot_busy;
+	u64_stats_t docroot_aborts;
 	struct u64_stats_sync syncp;
 };
 

@@ -11,10 +11,15 @@
  * that free, so content still in flight after a replace counts too.
  */
 #include <linux/bvec.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/highmem.h>
 #include <linux/jhash.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
@@ -41,6 +46,12 @@ struct khttpd_entry {
 	u32 path_len;
 	char *type;			/* Content-Type (NULL for an error) */
 	char *cache_control;		/* or NULL */
+	/*
+	 * A docroot file's: its body is not in @pages but in the page cache
+	 * of @file (which the entry holds open), from offset 0.
+	 */
+	struct file *file;
+	u8 repr_flags;			/* KHTTPD_REPR_* */
 	struct khttpd_resource res;	/* validators, for the engine */
 	char etag[KHTTPD_ETAG_LEN];
 	struct khttpd_layout layout;	/* its three parts */
@@ -79,6 +90,8 @@ static void khttpd_entry_free(struct khttpd_entry *e)
 		cond_resched();
 	}
 	atomic64_sub(e->charge, &khttpd_store_bytes);
+	if (e->file)
+		fput(e->file);	/* deferred: see khttpd_store_quiesce() */
 	kfree(e->path);
 	kfree(e->type);
 	kfree(e->cache_control);
@@ -213,20 +226,93 @@ void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 	}
 }
 
+/* Where the body starts: a docroot file's is at offset 0 of its file. */
+static u64 khttpd_entry_body_start(const struct khttpd_entry *e)
+{
+	return (u64)e->layout.nm_len + e->layout.fields_len;
+}
+
+bool khttpd_entry_in_memory(const struct khttpd_entry *e, u64 off, u64 len)
+{
+	return !e->file || off + len <= khttpd_entry_body_start(e);
+}
+
+/*
+ * A docroot file's body from @pos: the uptodate folios of its page cache
+ * that follow one another from there, never waiting for one (an RCU walk
+ * of the mapping).  Their references go in @fb, for the caller to drop
+ * once TCP has taken its own.
+ */
+static int khttpd_entry_file_bvecs(const struct khttpd_entry *e, u64 pos,
+				   u64 len, struct bio_vec *bv,
+				   unsigned int max, size_t *bytes,
+				   struct folio_batch *fb)
+{
+	struct address_space *mapping = e->file->f_mapping;
+	pgoff_t index = pos >> PAGE_SHIFT;
+	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
+	unsigned int first = folio_batch_count(fb), i, n = 0;
+
+	/*
+	 * A file that now ends before the length we promised can only be
+	 * answered wrongly: the caller aborts the connection.  (Growing is
+	 * fine: we send what we promised.)
+	 */
+	if (i_size_read(file_inode(e->file)) < e->layout.body_len)
+		return -EIO;
+	if (!folio_batch_space(fb))
+		return 0;
+	filemap_get_folios_contig(mapping, &index, last, fb);
+	for (i = first; i < folio_batch_count(fb); i++) {
+		struct folio *folio = fb->folios[i];
+		size_t foff, part;
+
+		if (n == max || !len || !folio_test_uptodate(folio) ||
+		    pos < folio_pos(folio))
+			break;
+		foff = pos - folio_pos(folio);
+		part = min_t(u64, len, folio_size(folio) - foff);
+		bvec_set_folio(&bv[n++], folio, part, foff);
+		/* for reclaim; its LRU batches are not for softirq */
+		if (!in_softirq())
+			folio_mark_accessed(folio);
+		*bytes += part;
+		pos += part;
+		len -= part;
+	}
+	/* the folios not used: not uptodate, or past what fits */
+	while (folio_batch_count(fb) > first + n)
+		folio_put(fb->folios[--fb->nr]);
+	return n ? n : -EAGAIN;
+}
+
 /*
  * Describe up to @max page pieces of [@off, @off + @len) of @e in @bv;
- * returns how many, and adds the bytes they cover to *@bytes.
+ * returns how many, and adds the bytes they cover to *@bytes.  For a
+ * docroot file, -EAGAIN if its next page is not in the page cache (or
+ * not uptodate), -EIO if the file shrank.
  */
-unsigned int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off,
-				u64 len, struct bio_vec *bv, unsigned int max,
-				size_t *bytes)
+int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off, u64 len,
+		       struct bio_vec *bv, unsigned int max, size_t *bytes,
+		       struct folio_batch *fb)
 {
-	unsigned int n = 0;
+	u64 body = khttpd_entry_body_start(e);
+	int n = 0, ret;
 
 	while (len && n < max) {
 		unsigned int poff = offset_in_page(off);
 		u32 part = min_t(u64, len, PAGE_SIZE - poff);
 
+		if (e->file && off >= body) {
+			ret = khttpd_entry_file_bvecs(e, off - body, len,
+						      bv + n, max - n, bytes,
+						      fb);
+			if (ret < 0 && (ret == -EIO || !n))
+				return ret;
+			return n + max(ret, 0);
+		}
+		if (e->file)
+			part = min_t(u64, part, body - off);
 		bvec_set_page(&bv[n++], e->pages[off >> PAGE_SHIFT], part,
 			      poff);
 		*bytes += part;
@@ -418,6 +504,17 @@ struct khttpd_entry *khttpd_store_error(int status)
 	return e;
 }
 
+struct khttpd_entry *khttpd_entry_get(struct khttpd_entry *e)
+{
+	refcount_inc(&e->ref);
+	return e;
+}
+
+struct file *khttpd_entry_file(const struct khttpd_entry *e)
+{
+	return e->file;
+}
+
 const struct khttpd_resource *khttpd_entry_resource(const struct khttpd_entry *e)
 {
 	return &e->res;
@@ -436,8 +533,109 @@ bool khttpd_entry_repr(const struct khttpd_entry *e, struct khttpd_repr *rep)
 	rep->type = e->type;
 	rep->cache_control = e->cache_control;
 	rep->len = e->layout.body_len;
-	rep->flags = 0;
+	rep->flags = e->repr_flags;
 	return true;
+}
+
+/*
+ * An entry for a docroot file: its header parts prebuilt in pages, its
+ * body the file's (khttpd_entry_bvecs()).  The ETag hashes what tells one
+ * version of a file from another without reading it: device, inode, size
+ * and the modification and change times to the nanosecond, so a file
+ * replaced by rename, rewritten in place or touched gets a new one.  Not
+ * charged against mem_cap: a page of fields, the body is the page
+ * cache's.  Takes over @file's reference on success.
+ */
+struct khttpd_entry *khttpd_entry_from_file(struct file *file,
+					    const struct kstat *st,
+					    const char *type, u8 repr_flags)
+{
+	u64 mtime = st->mtime.tv_sec > 0 ? st->mtime.tv_sec : 0;
+	struct khttpd_resource res = {
+		.etag_len = KHTTPD_ETAG_LEN, .mtime = mtime,
+	};
+	struct khttpd_repr rep = {
+		.res = &res, .type = type, .len = st->size,
+		.flags = repr_flags,
+	};
+	u64 id[5] = {
+		st->dev, st->ino, st->mtime.tv_sec << 30 | st->mtime.tv_nsec,
+		st->ctime.tv_sec << 30 | st->ctime.tv_nsec, st->change_cookie,
+	};
+	struct khttpd_entry *e;
+	size_t nm, fields;
+	char *buf;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	e = khttpd_entry_alloc(2 * KHTTPD_TYPE_MAX + 512, false);
+	if (IS_ERR(e))
+		goto out;
+	khttpd_http_make_etag(e->etag, khttpd_http_hash(KHTTPD_HASH_INIT, id,
+							 sizeof(id)),
+			      st->size, mtime);
+	res.etag = e->etag;
+	nm = khttpd_http_fields(buf, PAGE_SIZE / 2, &rep, 304, NULL);
+	fields = khttpd_http_fields(buf + nm, PAGE_SIZE / 2, &rep, 200, NULL);
+	e->type = kstrdup(type, GFP_KERNEL);
+	if (!nm || !fields || nm + fields > e->nr_pages * PAGE_SIZE ||
+	    !e->type) {
+		khttpd_entry_free(e);
+		e = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	khttpd_entry_write(e, 0, buf, nm + fields);
+	e->res = res;
+	e->layout.nm_len = nm;
+	e->layout.fields_len = fields;
+	e->layout.body_len = st->size;
+	e->status = 200;
+	e->repr_flags = repr_flags;
+	e->file = file;
+out:
+	kfree(buf);
+	return e;
+}
+
+/*
+ * A 301 to directory @path + "/" (and "?" @query), built for one answer
+ * like an error response.  Not kept: directories are few and asked for
+ * rarely without their '/', so building costs less than caching would.
+ */
+struct khttpd_entry *khttpd_entry_redirect(const char *path, size_t len,
+					   const char *query, size_t qlen)
+{
+	size_t cap = KHTTPD_REDIRECT_MAX(len, qlen), n, fields;
+	struct khttpd_entry *e;
+	char *buf;
+
+	buf = kvmalloc(cap, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	n = khttpd_http_redirect(buf, cap, path, len, query, qlen, &fields);
+	e = n ? khttpd_entry_alloc(n, false) : ERR_PTR(-EINVAL);
+	if (!IS_ERR(e)) {
+		khttpd_entry_write(e, 0, buf, n);
+		e->status = 301;
+		e->layout.fields_len = fields;
+		e->layout.body_len = n - fields;
+	}
+	kvfree(buf);
+	return e;
+}
+
+/*
+ * Until every docroot entry is freed and its file closed, the filesystem
+ * it is on cannot be unmounted: wait for the frees queued so far (after
+ * their grace periods), then for the final fput()s, which a kernel thread
+ * leaves to a work item.
+ */
+void khttpd_store_quiesce(void)
+{
+	rcu_barrier();
+	flush_workqueue(khttpd_store_wq);
+	flush_delayed_fput();
 }
 
 /* Put the built-in page at "/", unless something is there already. */

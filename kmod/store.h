@@ -14,6 +14,9 @@
 #include "http.h"
 
 struct bio_vec;
+struct file;
+struct folio_batch;
+struct kstat;
 struct khttpd_entry;
 struct khttpd_list;
 struct khttpd_put;
@@ -28,6 +31,14 @@ int khttpd_store_delete_user(const char __user *path, u32 len);
 int khttpd_store_list(struct khttpd_list *l);
 void khttpd_store_clear(void);
 void khttpd_store_usage(u64 *entries, u64 *bytes);
+void khttpd_store_quiesce(void);
+
+/* entries of the docroot (docroot.c), and its redirects */
+struct khttpd_entry *khttpd_entry_from_file(struct file *file,
+					    const struct kstat *st,
+					    const char *type, u8 repr_flags);
+struct khttpd_entry *khttpd_entry_redirect(const char *path, size_t len,
+					   const char *query, size_t qlen);
 
 /* answering: each returns a reference, dropped with khttpd_entry_put() */
 struct khttpd_entry *khttpd_store_get(const char *path, u32 len);
@@ -35,13 +46,20 @@ struct khttpd_entry *khttpd_store_error(int status);
 void khttpd_entry_put(struct khttpd_entry *e);
 
 const struct khttpd_resource *khttpd_entry_resource(const struct khttpd_entry *e);
+/* Take another reference. */
+struct khttpd_entry *khttpd_entry_get(struct khttpd_entry *e);
 const struct khttpd_layout *khttpd_entry_layout(const struct khttpd_entry *e);
 /* The representation a stored resource is (false for an error response). */
 bool khttpd_entry_repr(const struct khttpd_entry *e, struct khttpd_repr *rep);
+/* Is [@off, @off + @len) in the entry's own pages (not a file's)? */
+bool khttpd_entry_in_memory(const struct khttpd_entry *e, u64 off, u64 len);
+/* only for bytes khttpd_entry_in_memory() */
 void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 		       u32 len);
-unsigned int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off,
-				u64 len, struct bio_vec *bv, unsigned int max,
-				size_t *bytes);
+int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off, u64 len,
+		       struct bio_vec *bv, unsigned int max, size_t *bytes,
+		       struct folio_batch *fb);
+/* A docroot entry's file (a borrowed pointer), or NULL. */
+struct file *khttpd_entry_file(const struct khttpd_entry *e);
 
 #endif /* _KHTTPD_STORE_H */
