@@ -56,10 +56,10 @@ userspace: $(USERSPACE)
 URING_SRC := $(wildcard userspace/uring-httpd/*.c)
 URING_HDR := $(wildcard userspace/uring-httpd/*.h)
 $(BUILD)/userspace/uring-httpd: $(URING_SRC) $(URING_HDR) $(ENGINE_SRC) \
-		$(ENGINE_HDR) $(SITE_SRC) | deps
+		$(ENGINE_HDR) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -Iengine -o $@ \
-		$(URING_SRC) $(ENGINE_SRC) userspace/site.c -luring -lpthread
+	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iengine -o $@ \
+		$(URING_SRC) $(ENGINE_SRC) -luring -lpthread
 
 $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
 	@mkdir -p $(@D)
@@ -139,6 +139,9 @@ $(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.s
 		-fno-sanitize-recover=all -I$(KSELFTEST) -Iengine -Iuapi \
 		-DKHTTPD_WORD_MEMCHR \
 		-o $@ $< $(ENGINE_SRC)
+
+# mime_test compiles the module's table code itself
+$(BUILD)/unit/mime_test: kmod/mime.c kmod/mime.h
 
 fuzzers: $(FUZZERS)
 

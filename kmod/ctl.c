@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "mime.h"
 #include "server.h"
 #include "stats.h"
 #include "store.h"
@@ -32,6 +33,7 @@ union khttpd_ctl_arg {
 	struct khttpd_list list;
 	struct khttpd_stats stats;
 	struct khttpd_config config;
+	struct khttpd_mime mime;
 };
 
 struct khttpd_ctl_cmd {
@@ -58,6 +60,8 @@ static const struct khttpd_ctl_cmd khttpd_ctl_cmds[] = {
 	  false, false),
 	C(KHTTPD_CMD_SET_CONFIG, khttpd_config, KHTTPD_CONFIG_SIZE_VER0,
 	  true, true),
+	/* copies up to a MiB from the caller, and allocates as much */
+	C(KHTTPD_CMD_SET_MIME, khttpd_mime, KHTTPD_MIME_SIZE_VER0, true, true),
 #undef C
 };
 
@@ -141,7 +145,7 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		a.version.abi = KHTTPD_ABI_VERSION;
 		a.version.features = KHTTPD_F_URING_CMD | KHTTPD_F_ZEROCOPY |
 				     KHTTPD_F_CPUSET | KHTTPD_F_FASTPATH |
-				     KHTTPD_F_DOCROOT;
+				     KHTTPD_F_DOCROOT | KHTTPD_F_MIME;
 		if (IS_ENABLED(CONFIG_IPV6))
 			a.version.features |= KHTTPD_F_IPV6;
 		strscpy(a.version.release, KHTTPD_RELEASE,
@@ -174,6 +178,9 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		break;
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_SET_CONFIG):
 		return khttpd_ctl_set_config(&a.config);
+	case KHTTPD_CMD_KEY(KHTTPD_CMD_SET_MIME):
+		/* builds the table unlocked; mime.c serialises the swap */
+		return khttpd_mime_set_user(&a.mime);
 	default:
 		return -ENOTTY;
 	}

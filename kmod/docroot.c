@@ -59,6 +59,7 @@ struct khttpd_dnode {
 	struct rcu_head rcu;
 	unsigned long expires;		/* jiffies */
 	bool used;			/* hit since the clock hand passed */
+	unsigned long renewing;		/* bit 0: a lookup again is queued */
 	int status;			/* 200, 301, 403, 404 */
 	struct khttpd_entry *entry, *gz;	/* the cache's references */
 	u32 hash;
@@ -70,7 +71,7 @@ struct khttpd_docroot {
 	struct path root;
 	const struct cred *cred;
 	unsigned int lookup_flags;
-	spinlock_t lock;		/* the hash's writers, lru, dead */
+	spinlock_t lock;		/* the hash's writers, lru, dead (bh) */
 	bool dead;			/* draining: take no more work */
 	atomic_t waiting;		/* resolves queued */
 	unsigned int nr;		/* names cached */
@@ -189,9 +190,19 @@ err:
 	return err;
 }
 
+/*
+ * After a grace period: no lookup can still be taking a reference from
+ * the node's, so they may be the last ones now.
+ */
 static void khttpd_dnode_free(struct rcu_head *rcu)
 {
-	kfree(container_of(rcu, struct khttpd_dnode, rcu));
+	struct khttpd_dnode *n = container_of(rcu, struct khttpd_dnode, rcu);
+
+	if (n->entry)
+		khttpd_entry_put(n->entry);
+	if (n->gz)
+		khttpd_entry_put(n->gz);
+	kfree(n);
 }
 
 /* Unhash @n (the lock held) and release it after a grace period. */
@@ -200,10 +211,6 @@ static void khttpd_dnode_drop(struct khttpd_docroot *d, struct khttpd_dnode *n)
 	hlist_del_rcu(&n->hnode);
 	list_del(&n->lru);
 	d->nr--;
-	if (n->entry)
-		khttpd_entry_put(n->entry);
-	if (n->gz)
-		khttpd_entry_put(n->gz);
 	call_rcu(&n->rcu, khttpd_dnode_free);
 }
 
@@ -214,9 +221,9 @@ void khttpd_docroot_drain(void)
 
 	if (!d)
 		return;
-	spin_lock(&d->lock);
+	spin_lock_bh(&d->lock);
 	d->dead = true;
-	spin_unlock(&d->lock);
+	spin_unlock_bh(&d->lock);
 	/* every work item queued before @dead calls its done() */
 	flush_workqueue(khttpd_docroot_wq);
 }
@@ -231,10 +238,10 @@ void khttpd_docroot_stop(void)
 		return;
 	RCU_INIT_POINTER(khttpd_docroot, NULL);
 	synchronize_rcu();
-	spin_lock(&d->lock);
+	spin_lock_bh(&d->lock);
 	list_for_each_entry_safe(n, tmp, &d->lru, lru)
 		khttpd_dnode_drop(d, n);
-	spin_unlock(&d->lock);
+	spin_unlock_bh(&d->lock);
 	path_put(&d->root);
 	put_cred(d->cred);
 	kfree(d);
@@ -252,6 +259,39 @@ static struct khttpd_dnode *khttpd_dnode_find(struct khttpd_docroot *d,
 		    !memcmp(n->path, path, len))
 			return n;
 	return NULL;
+}
+
+static void khttpd_docroot_renewed(struct khttpd_dwait *dw)
+{
+	khttpd_dwait_release(dw);
+	kfree(dw);
+}
+
+/*
+ * Queue a lookup of stale @n's path, whose result replaces it (under RCU,
+ * any context).  If it cannot be queued, the next request tries again.
+ */
+static void khttpd_docroot_renew(struct khttpd_docroot *d,
+				 struct khttpd_dnode *n)
+{
+	struct khttpd_dwait *dw = kzalloc(sizeof(*dw), GFP_ATOMIC |
+					  __GFP_NOWARN);
+
+	if (dw)
+		dw->path = kmemdup(n->path, n->path_len,
+				   GFP_ATOMIC | __GFP_NOWARN);
+	if (!dw || !dw->path) {
+		kfree(dw);
+		clear_bit(0, &n->renewing);
+		return;
+	}
+	dw->path_len = n->path_len;
+	dw->done = khttpd_docroot_renewed;
+	if (!khttpd_docroot_submit(dw)) {
+		kfree(dw->path);
+		kfree(dw);
+		clear_bit(0, &n->renewing);
+	}
 }
 
 struct khttpd_entry *khttpd_docroot_pick(const struct khttpd_request *req,
@@ -280,7 +320,15 @@ struct khttpd_entry *khttpd_docroot_get(const struct khttpd_request *req,
 	}
 	hash = jhash(req->path, req->path_len, 0);
 	n = khttpd_dnode_find(d, req->path, req->path_len, hash);
-	if (n && time_before(jiffies, READ_ONCE(n->expires))) {
+	if (n) {
+		/*
+		 * Stale: answered as it was while one lookup, queued by the
+		 * first request to see it so, finds what the name is now;
+		 * every request waiting for it would cost a lookup each.
+		 */
+		if (time_after_eq(jiffies, READ_ONCE(n->expires)) &&
+		    !test_and_set_bit(0, &n->renewing))
+			khttpd_docroot_renew(d, n);
 		if (!READ_ONCE(n->used))
 			WRITE_ONCE(n->used, true);
 		*status = n->status;
@@ -438,13 +486,21 @@ static void khttpd_docroot_insert(struct khttpd_docroot *d,
 	u32 hash = jhash(dw->path, dw->path_len, 0);
 	struct khttpd_dnode *n, *old;
 
-	if (dw->status == 503)
-		return;		/* passing: not worth remembering */
-	n = kmalloc(struct_size(n, path, dw->path_len), GFP_KERNEL);
-	if (!n)
+	/* a 503 is passing: not worth remembering */
+	n = dw->status == 503 ? NULL :
+	    kmalloc(struct_size(n, path, dw->path_len), GFP_KERNEL);
+	if (!n) {
+		/* what is there stays, and may be looked up again */
+		spin_lock_bh(&d->lock);
+		old = khttpd_dnode_find(d, dw->path, dw->path_len, hash);
+		if (old)
+			clear_bit(0, &old->renewing);
+		spin_unlock_bh(&d->lock);
 		return;
+	}
 	n->expires = jiffies + KHTTPD_DOCROOT_TTL;
 	n->used = false;
+	n->renewing = 0;
 	n->status = dw->status;
 	n->entry = dw->entry ? khttpd_entry_get(dw->entry) : NULL;
 	n->gz = dw->gz ? khttpd_entry_get(dw->gz) : NULL;
@@ -452,7 +508,7 @@ static void khttpd_docroot_insert(struct khttpd_docroot *d,
 	n->path_len = dw->path_len;
 	memcpy(n->path, dw->path, dw->path_len);
 
-	spin_lock(&d->lock);
+	spin_lock_bh(&d->lock);
 	old = khttpd_dnode_find(d, n->path, n->path_len, hash);
 	if (old)
 		khttpd_dnode_drop(d, old);
@@ -461,7 +517,7 @@ static void khttpd_docroot_insert(struct khttpd_docroot *d,
 	list_add(&n->lru, &d->lru);
 	d->nr++;
 	khttpd_docroot_evict(d);
-	spin_unlock(&d->lock);
+	spin_unlock_bh(&d->lock);
 }
 
 /* Is the page of @file at @pos in its page cache and uptodate? */
@@ -487,11 +543,13 @@ static bool khttpd_docroot_cached(struct file *file, u64 pos)
 static void khttpd_docroot_read(struct khttpd_dwait *dw)
 {
 	struct file *file = khttpd_entry_file(dw->file_entry);
+	/* @pos is where in the entry: its header fields come first */
+	u64 start = dw->pos - khttpd_entry_body_start(dw->file_entry);
 	struct bio_vec bv[KHTTPD_BOUNCE_PAGES];
 	size_t want = min_t(u64, dw->len, KHTTPD_READAHEAD);
 	struct iov_iter iter;
 	unsigned int i, nr;
-	loff_t pos = dw->pos;
+	loff_t pos = start;
 	ssize_t n;
 
 	khttpd_stat_inc(docroot_reads);
@@ -501,7 +559,7 @@ static void khttpd_docroot_read(struct khttpd_dwait *dw)
 		dw->err = -EIO;
 		return;
 	}
-	if (n >= 0 && khttpd_docroot_cached(file, dw->pos))
+	if (n >= 0 && khttpd_docroot_cached(file, start))
 		return;
 
 	want = min_t(u64, dw->len, KHTTPD_BOUNCE_PAGES * PAGE_SIZE);
@@ -517,7 +575,7 @@ static void khttpd_docroot_read(struct khttpd_dwait *dw)
 			      0);
 	}
 	iov_iter_bvec(&iter, ITER_DEST, bv, nr, want);
-	pos = dw->pos;
+	pos = start;
 	n = vfs_iter_read(file, &iter, &pos, 0);
 	if (n < 0 || (size_t)n < want)
 		dw->err = n < 0 && n != -EIO ? (int)n : -EIO;
@@ -563,7 +621,7 @@ bool khttpd_docroot_submit(struct khttpd_dwait *dw)
 	rcu_read_lock();
 	d = rcu_dereference(khttpd_docroot);
 	if (d) {
-		spin_lock(&d->lock);
+		spin_lock_bh(&d->lock);
 		if (!d->dead && (dw->read ||
 				 atomic_inc_return(&d->waiting) <=
 				 KHTTPD_DOCROOT_QUEUE)) {
@@ -574,7 +632,7 @@ bool khttpd_docroot_submit(struct khttpd_dwait *dw)
 			atomic_dec(&d->waiting);
 			khttpd_stat_inc(docroot_busy);
 		}
-		spin_unlock(&d->lock);
+		spin_unlock_bh(&d->lock);
 	}
 	rcu_read_unlock();
 	return ok;

@@ -227,7 +227,7 @@ void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 }
 
 /* Where the body starts: a docroot file's is at offset 0 of its file. */
-static u64 khttpd_entry_body_start(const struct khttpd_entry *e)
+u64 khttpd_entry_body_start(const struct khttpd_entry *e)
 {
 	return (u64)e->layout.nm_len + e->layout.fields_len;
 }
@@ -629,10 +629,12 @@ struct khttpd_entry *khttpd_entry_redirect(const char *path, size_t len,
  * Until every docroot entry is freed and its file closed, the filesystem
  * it is on cannot be unmounted: wait for the frees queued so far (after
  * their grace periods), then for the final fput()s, which a kernel thread
- * leaves to a work item.
+ * leaves to a work item.  The file cache (docroot.c) has been emptied.
  */
 void khttpd_store_quiesce(void)
 {
+	/* twice: a docroot node's callback queues its entries' frees */
+	rcu_barrier();
 	rcu_barrier();
 	flush_workqueue(khttpd_store_wq);
 	flush_delayed_fput();

@@ -59,6 +59,8 @@ void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off, u64 len,
 		       struct bio_vec *bv, unsigned int max, size_t *bytes,
 		       struct folio_batch *fb);
+/* Where in the entry the body starts (a docroot file's offset 0). */
+u64 khttpd_entry_body_start(const struct khttpd_entry *e);
 /* A docroot entry's file (a borrowed pointer), or NULL. */
 struct file *khttpd_entry_file(const struct khttpd_entry *e);
 

@@ -175,8 +175,11 @@ TEST_F_TIMEOUT(fuzz, random_commands, 180)
 		KHTTPD_CMD_VERSION, KHTTPD_CMD_START, KHTTPD_CMD_STOP,
 		KHTTPD_CMD_PUT, KHTTPD_CMD_DELETE, KHTTPD_CMD_LIST,
 		KHTTPD_CMD_GET_STATS, KHTTPD_CMD_GET_CONFIG,
-		KHTTPD_CMD_SET_CONFIG,
+		KHTTPD_CMD_SET_CONFIG, KHTTPD_CMD_SET_MIME,
 	};
+	/* MIME records to cut, miscount and point into at random */
+	static const char recs[] = "html\0text/html\0CSS\0text/css; charset=utf-8\0"
+				   "js\0text/javascript\0HTML\0x/y\0";
 	unsigned char *arg0 = self->scratch + 4096 - 512;
 	double t0 = khttpd_now();
 	long calls = 0, accepted = 0;
@@ -185,7 +188,7 @@ TEST_F_TIMEOUT(fuzz, random_commands, 180)
 
 	get_state(_metadata, &self->c, &before);
 	while (khttpd_now() - t0 < budget()) {
-		unsigned int op = ops[rand_r(&self->seed) % 9], k;
+		unsigned int op = ops[rand_r(&self->seed) % ARRAY_SIZE(ops)], k;
 		unsigned char *arg = arg0;
 		__u32 len;
 		int ret;
@@ -217,6 +220,14 @@ TEST_F_TIMEOUT(fuzz, random_commands, 180)
 				p->type_len = 10;
 				p->body = (uintptr_t)self->scratch;
 				p->body_len = rand_r(&self->seed) % 4096;
+			}
+			if (op == KHTTPD_CMD_SET_MIME) {
+				struct khttpd_mime *m = (void *)arg;
+
+				/* a few whole records, or a cut; the last repeats */
+				m->buf = (uintptr_t)recs;
+				m->buf_len = rand_r(&self->seed) % sizeof(recs);
+				m->count = rand_r(&self->seed) % 5;
 			}
 			for (k = rand_r(&self->seed) % 4; k; k--) {
 				unsigned int off = 4 + 4 * (rand_r(&self->seed) %

@@ -448,6 +448,11 @@ static void range_setup(struct __test_metadata *_metadata,
 		ASSERT_NE(NULL, f);
 		ASSERT_EQ(RANGE_LEN, fwrite(body, 1, RANGE_LEN, f));
 		ASSERT_EQ(0, fclose(f));
+		/* a docroot's "/" is its index: the page the tests expect */
+		f = fopen(RANGE_DIR "/index.html", "w");
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(13, fwrite("Hello, World!", 1, 13, f));
+		ASSERT_EQ(0, fclose(f));
 		khttpd_client_close(&self->c);
 		ASSERT_EQ(0, start(_metadata, self, variant, "root=" RANGE_DIR));
 		ASSERT_EQ(0, khttpd_client_open(&self->c, KHTTPD_PORT));

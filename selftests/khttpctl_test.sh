@@ -3,7 +3,7 @@
 #
 # khttpctl end to end, once per transport (uring_cmd, then --ioctl): load a
 # directory tree and fetch every file back over HTTP, put/rm/ls, config,
-# stats, stop/start.  TAP output.
+# stats, mime, stop/start.  TAP output.
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
@@ -15,7 +15,7 @@ check() { # check NAME COMMAND...: a test passes if COMMAND succeeds
 fetch() { curl -s --max-time 10 -o "$2" -w '%{http_code} %{content_type}' "http://127.0.0.1:${3:-8080}$1"; }
 
 echo "TAP version 13"
-echo "1..27"
+echo "1..33"
 
 # a small site: html, css, png (binary), nested text, an odd name
 site=/tmp/site
@@ -26,6 +26,20 @@ echo 'body { color: red }' > $site/css/main.css
 head -c 70000 /dev/urandom > $site/img/logo.png
 seq 1 5000 > $site/a/b/numbers.txt
 echo 'spaced' > "$site/a/with space.txt"
+
+# a mime.types with comments, repeats, a bad type (line 6) and two bad
+# extensions (line 7): 6 extensions of 5 types load
+cat > /tmp/mime.types <<'END'
+# type  extensions
+text/html html htm HTML
+
+text/css css   # a comment after the extensions
+text/html;charset=utf-8 xhtml
+bad type here
+text/plain txt bad.ext b@d
+application/x-other html
+application/x#y xy #z
+END
 
 for mode in uring_cmd ioctl; do
 	ctl="khttpctl"
@@ -71,6 +85,19 @@ for mode in uring_cmd ioctl; do
 	check "$mode: config refuses bad keys and values, changing nothing" sh -c "
 		! $ctl config nosuch=1 2>/dev/null && ! $ctl config max_conns=0 2>/dev/null &&
 		! $ctl config max_conns=abc 2>/dev/null && [ \$(cat /sys/kernel/khttpd/max_conns) = 77 ]"
+	check "$mode: mime loads a file, warning about the lines it skips" sh -c "
+		$ctl mime /tmp/mime.types > /tmp/out 2> /tmp/err &&
+		grep -qx 'loaded 6 extensions of 5 types; 3 skipped, 2 repeated' /tmp/out &&
+		grep -q \"mime.types:6: skipping type 'bad'\" /tmp/err &&
+		grep -q \"mime.types:7: skipping extension 'bad.ext': only what follows\" /tmp/err &&
+		grep -q \"mime.types:7: skipping extension 'b@d': not 1 to 32 letters\" /tmp/err &&
+		[ \$(wc -l < /tmp/err) = 3 ]"
+	check "$mode: mime --json" sh -c "
+		$ctl --json mime /tmp/mime.types 2>/dev/null |
+		grep -qx '{\"extensions\":6,\"types\":5,\"skipped\":3,\"repeated\":2,\"bytes\":106}'"
+	check "$mode: mime of a missing file fails and names it" sh -c "
+		! $ctl mime /tmp/no-such.types 2> /tmp/err &&
+		grep -q 'no-such.types: No such file' /tmp/err"
 	check "$mode: stats --json counts the requests" sh -c "
 		$ctl --json stats | grep -q '\"requests\":[1-9]'"
 	check "$mode: stop, then start on another port and CPU set" sh -c "
@@ -82,10 +109,10 @@ done
 
 check "--help lists every command, option and default" sh -c "
 	khttpctl --help > /tmp/help &&
-	for w in version start stop put rm ls stats config load --addr --port --cpus \
+	for w in version start stop put rm ls stats config load mime --addr --port --cpus \
 		--backlog --type --cache-control --watch --prefix --ioctl --json --device \
 		'default: all online CPUs' 'default 0.0.0.0' /dev/khttpd; do
 		grep -q -- \"\$w\" /tmp/help || { echo missing \$w; exit 1; }
 	done"
-[ $n -eq 27 ] || { echo "not ok - ran $n checks, planned 27"; failed=1; }
+[ $n -eq 33 ] || { echo "not ok - ran $n checks, planned 33"; failed=1; }
 [ $failed -eq 0 ]

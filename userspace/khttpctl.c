@@ -78,6 +78,9 @@ static void usage(void)
 "  load DIR [--prefix P]         store every file under DIR at P/relative/path\n"
 "                                (default P is empty); index.html also at its\n"
 "                                directory's URL\n"
+"  mime [FILE]                   replace the docroot's table of types by\n"
+"                                extension with FILE's, in the format of\n"
+"                                (and by default) /etc/mime.types\n"
 "\n"
 "options:\n"
 "  --ioctl         send commands with ioctl instead of io_uring uring_cmd\n"
@@ -554,6 +557,211 @@ static int cmd_load(int argc, char **argv)
 	return load.failed ? 1 : 0;
 }
 
+/* ---- mime ---------------------------------------------------------------- */
+
+/*
+ * The checks of kmod/mime.c, so that one bad line of a mime.types file
+ * costs that line and not the whole table: SET_MIME takes all or nothing.
+ */
+static bool mime_tchar(unsigned char c)
+{
+	return isascii(c) && (isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c)));
+}
+
+static size_t mime_token(const char *s)
+{
+	size_t i = 0;
+
+	while (s[i] && mime_tchar(s[i]))
+		i++;
+	return i;
+}
+
+static bool mime_ext_ok(const char *e)
+{
+	size_t i, len = strlen(e);
+
+	if (!len || len > KHTTPD_MIME_EXT_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isascii(e[i]) || (!isalnum(e[i]) && !strchr("-_+", e[i])))
+			return false;
+	return true;
+}
+
+/* type/subtype *( OWS ";" OWS name=value ), value a token or quoted */
+static bool mime_type_ok(const char *s)
+{
+	size_t n;
+
+	if (strlen(s) > KHTTPD_TYPE_MAX)
+		return false;
+	n = mime_token(s);
+	if (!n || s[n] != '/')
+		return false;
+	s += n + 1;
+	n = mime_token(s);
+	if (!n)
+		return false;
+	for (s += n; *s; ) {
+		s += strspn(s, " ");
+		if (*s++ != ';')
+			return false;
+		s += strspn(s, " ");
+		n = mime_token(s);
+		if (!n || s[n] != '=')
+			return false;
+		s += n + 1;
+		if (*s == '"') {
+			for (s++; *s != '"'; s++) {
+				if (*s == '\\')
+					s++;
+				if (*s < 0x20 || *s > 0x7e)
+					return false;	/* also the end */
+			}
+			s++;
+		} else {
+			n = mime_token(s);
+			if (!n)
+				return false;
+			s += n;
+		}
+	}
+	return true;
+}
+
+/* The table being built: records as SET_MIME takes them. */
+static struct {
+	char *buf;
+	size_t len, cap;
+	size_t *exts;		/* where each record's extension is */
+	unsigned int count, types, skipped, repeats;
+} mime;
+
+static bool mime_has(const char *ext)
+{
+	unsigned int i;
+
+	for (i = 0; i < mime.count; i++)
+		if (!strcasecmp(mime.buf + mime.exts[i], ext))
+			return true;
+	return false;
+}
+
+static void mime_add(const char *ext, const char *type)
+{
+	size_t el = strlen(ext) + 1, tl = strlen(type) + 1;
+
+	while (mime.len + el + tl > mime.cap) {
+		mime.cap = mime.cap ? 2 * mime.cap : 65536;
+		mime.buf = realloc(mime.buf, mime.cap);
+		if (!mime.buf)
+			die("mime", ENOMEM);
+	}
+	if (!(mime.count % 256)) {
+		mime.exts = realloc(mime.exts,
+				    (mime.count + 256) * sizeof(*mime.exts));
+		if (!mime.exts)
+			die("mime", ENOMEM);
+	}
+	mime.exts[mime.count++] = mime.len;
+	memcpy(mime.buf + mime.len, ext, el);
+	mime.len += el;
+	memcpy(mime.buf + mime.len, type, tl);
+	mime.len += tl;
+}
+
+/*
+ * Lines "type ext1 ext2 ...", as in /etc/mime.types; a word that starts
+ * with '#' starts a comment (inside a type, '#' is a tchar like any).
+ * What SET_MIME would refuse is left out with a warning naming the line;
+ * a repeated extension keeps its first type.
+ */
+static void mime_parse(FILE *f, const char *file)
+{
+	char *line = NULL, *save, *type, *ext;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	bool added;
+
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		type = strtok_r(line, " \t\r\n", &save);
+		if (!type || type[0] == '#')
+			continue;
+		if (!mime_type_ok(type)) {
+			fprintf(stderr, "khttpctl: %s:%lu: skipping type '%s': not a media type khttpd takes\n",
+				file, lineno, type);
+			mime.skipped++;
+			continue;
+		}
+		added = false;
+		while ((ext = strtok_r(NULL, " \t\r\n", &save)) &&
+		       ext[0] != '#') {
+			if (!mime_ext_ok(ext)) {
+				/* "tar.gz": a lookup only sees what follows the last '.' */
+				if (strchr(ext, '.'))
+					fprintf(stderr, "khttpctl: %s:%lu: skipping extension '%s': only what follows a name's last '.' is looked up\n",
+						file, lineno, ext);
+				else
+					fprintf(stderr, "khttpctl: %s:%lu: skipping extension '%s': not 1 to %d letters, digits, '-', '_' or '+'\n",
+						file, lineno, ext, KHTTPD_MIME_EXT_MAX);
+				mime.skipped++;
+				continue;
+			}
+			if (mime_has(ext)) {
+				mime.repeats++;
+				continue;
+			}
+			if (mime.count == KHTTPD_MIME_MAX ||
+			    mime.len + strlen(ext) + strlen(type) + 2 >
+			    KHTTPD_MIME_BUF_MAX) {
+				fprintf(stderr, "khttpctl: %s:%lu: table full (%d extensions, %u bytes): ignoring the rest\n",
+					file, lineno, KHTTPD_MIME_MAX, KHTTPD_MIME_BUF_MAX);
+				free(line);
+				return;
+			}
+			mime_add(ext, type);
+			added = true;
+		}
+		mime.types += added;
+	}
+	free(line);
+}
+
+static int cmd_mime(int argc, char **argv)
+{
+	const char *file = argc > 1 ? argv[1] : "/etc/mime.types";
+	struct khttpd_mime m = { .size = sizeof(m) };
+	FILE *f;
+	int err;
+
+	if (argc > 2)
+		usage_error("mime takes at most one FILE");
+	f = fopen(file, "r");
+	if (!f)
+		die(file, errno);
+	mime_parse(f, file);
+	if (ferror(f))
+		die(file, EIO);
+	fclose(f);
+	m.count = mime.count;
+	m.buf = (uintptr_t)mime.buf;
+	m.buf_len = mime.len;
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_SET_MIME, &m, sizeof(m));
+	if (err)
+		die("SET_MIME", err);
+	if (json)
+		printf("{\"extensions\":%u,\"types\":%u,\"skipped\":%u,\"repeated\":%u,\"bytes\":%zu}\n",
+		       mime.count, mime.types, mime.skipped, mime.repeats, mime.len);
+	else
+		printf("loaded %u extensions of %u types; %u skipped, %u repeated\n",
+		       mime.count, mime.types, mime.skipped, mime.repeats);
+	free(mime.buf);
+	free(mime.exts);
+	return 0;
+}
+
 /* ---- stats ----------------------------------------------------------- */
 
 static void print_stats(const struct khttpd_stats *s)
@@ -739,7 +947,7 @@ static const struct {
 	{ "version", cmd_version }, { "start", cmd_start },
 	{ "stop", cmd_stop }, { "put", cmd_put }, { "rm", cmd_rm },
 	{ "ls", cmd_ls }, { "stats", cmd_stats }, { "config", cmd_config },
-	{ "load", cmd_load },
+	{ "load", cmd_load }, { "mime", cmd_mime },
 };
 
 int main(int argc, char **argv)

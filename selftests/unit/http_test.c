@@ -1761,4 +1761,75 @@ TEST(stored_paths)
 	EXPECT_FALSE(khttpd_http_path_ok("/a\0b", 4));
 }
 
+/* khttpd_http_docroot_name() of a NUL-free literal: its result, or NULL */
+static const char *docroot_name(const char *path, size_t cap)
+{
+	static char out[64];
+
+	return khttpd_http_docroot_name(path, strlen(path), out, cap) ?
+	       out : NULL;
+}
+
+TEST(docroot_names)
+{
+	EXPECT_STREQ("index.html", docroot_name("/", 64));
+	EXPECT_STREQ("a/b.css", docroot_name("/a/b.css", 64));
+	EXPECT_STREQ("dir/index.html", docroot_name("/dir/", 64));
+	EXPECT_STREQ("dir", docroot_name("/dir", 64));
+	EXPECT_STREQ("a...b", docroot_name("/a...b", 64));
+	EXPECT_STREQ(".well-known/acme/t", docroot_name("/.well-known/acme/t",
+							64));
+	EXPECT_STREQ(".well-known/index.html", docroot_name("/.well-known/", 64));
+	EXPECT_STREQ(".well-known", docroot_name("/.well-known", 64));
+	/* hidden names, wherever they are */
+	EXPECT_EQ(NULL, docroot_name("/.git/config", 64));
+	EXPECT_EQ(NULL, docroot_name("/a/.htpasswd", 64));
+	EXPECT_EQ(NULL, docroot_name("/.well-known/.x", 64));
+	EXPECT_EQ(NULL, docroot_name("/.well-knownx", 64));
+	EXPECT_EQ(NULL, docroot_name("/a/.well-known/x", 64));
+	EXPECT_EQ(NULL, docroot_name("/.", 64));
+	/* not a request path, or no room (the NUL counts) */
+	EXPECT_EQ(NULL, docroot_name("", 64));
+	EXPECT_EQ(NULL, docroot_name("a", 64));
+	EXPECT_EQ(NULL, docroot_name("/abc", 3));
+	EXPECT_STREQ("abc", docroot_name("/abc", 4));
+	EXPECT_EQ(NULL, docroot_name("/d/", 12));
+	EXPECT_STREQ("d/index.html", docroot_name("/d/", 13));
+	{
+		char out[8];
+
+		EXPECT_EQ(0, khttpd_http_docroot_name("/a\0b", 4, out,
+						      sizeof(out)));
+	}
+}
+
+/* khttpd_http_extension() of a literal, as a string ("" for none) */
+static const char *ext(const char *name)
+{
+	static char out[64];
+	const char *e;
+	size_t n;
+
+	e = khttpd_http_extension(name, strlen(name), &n);
+	if (!e)
+		return "";
+	memcpy(out, e, n);
+	out[n] = '\0';
+	return out;
+}
+
+TEST(extensions)
+{
+	EXPECT_STREQ("css", ext("a/b.css"));
+	EXPECT_STREQ("gz", ext("a.tar.gz"));
+	EXPECT_STREQ("html", ext("index.html"));
+	EXPECT_STREQ("", ext("README"));
+	EXPECT_STREQ("", ext(".profile"));
+	EXPECT_STREQ("", ext("a/.profile"));
+	EXPECT_STREQ("", ext("a."));
+	EXPECT_STREQ("", ext("a.d/b"));
+	EXPECT_STREQ("", ext(""));
+	EXPECT_STREQ("x", ext("..x"));
+}
+
 TEST_HARNESS_MAIN

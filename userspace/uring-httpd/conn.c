@@ -19,6 +19,22 @@
 #include "uring-httpd.h"
 #include "compat.h"
 
+/* Bytes of an answer too large for the output buffer (a long redirect). */
+struct heapblk {
+	struct heapblk *next;
+	char data[];
+};
+
+static void heap_free(struct heapblk *h)
+{
+	struct heapblk *next;
+
+	for (; h; h = next) {
+		next = h->next;
+		free(h);
+	}
+}
+
 /*
  * A zero-copy send: the kernel reads the buffers until its notification
  * CQE, which may come after the connection is gone, so the per-response
@@ -27,6 +43,7 @@
 struct zc_ticket {
 	struct conn *c;		/* valid until the send's result CQE */
 	char *bytes;
+	struct heapblk *heap;
 } __attribute__((aligned(16)));
 
 #define WBUF_SIZE	4096	/* per-response bytes, copied small answers */
@@ -43,8 +60,24 @@ struct outbuf {
 	int niov;
 	size_t total;
 	bool zc;		/* has a large body: send zero-copy */
-	/* then a body to splice from the content memfd (seals the buffer) */
+	struct heapblk *heap;	/* bytes beyond @bytes, freed once sent */
+	/*
+	 * then a body to splice from the content memfd or a docroot file
+	 * (seals the buffer); @sp_res holds the file open until it is sent
+	 */
+	int sp_fd;
 	uint64_t sp_off, sp_left;
+	struct dres *sp_res;
+};
+
+/*
+ * A request waiting for a docroot lookup.  The parser decodes the path in
+ * place and the receive buffer is recycled, so the request is copied:
+ * the span of the head its pointers refer to, with the pointers moved.
+ */
+struct held {
+	struct khttpd_request req;
+	char bytes[];
 };
 
 struct conn {
@@ -54,6 +87,9 @@ struct conn {
 	bool recv_armed, sending, closing, lingering, peer_closed, dying;
 	bool served, abort;
 	bool rx_paused;		/* receive cancelled: too much unanswered */
+	bool waiting;		/* for the docroot lookup of @held */
+	struct dwait wait;
+	struct held *held;	/* answered before anything after it */
 	struct khttpd_parser parser;
 	char *rx;		/* leftover bytes of an incomplete request */
 	uint32_t rx_len, rx_cap;
@@ -128,11 +164,24 @@ static void set_timer(struct conn *c, enum tclass class, bool restart)
 	w->ttail[class] = c;
 }
 
+static void out_release(struct outbuf *o)
+{
+	heap_free(o->heap);
+	o->heap = NULL;
+	if (o->sp_res)
+		dres_put(o->sp_res);
+	o->sp_res = NULL;
+}
+
 static void conn_free(struct conn *c)
 {
 	struct worker *w = c->w;
 
 	timer_unlink(w, c);
+	docroot_unwait(&c->wait);
+	free(c->held);
+	out_release(&c->out[0]);
+	out_release(&c->out[1]);
 	free(c->rx);
 	free(c->rxplain);
 	free(c->out[0].bytes);
@@ -194,6 +243,8 @@ static void conn_close(struct conn *c, bool abort)
 	c->dying = true;
 	c->abort = abort;
 	timer_unlink(c->w, c);
+	docroot_unwait(&c->wait);	/* a lookup may outlive us */
+	c->waiting = false;
 	if (!c->refs) {
 		do_close(c);
 		return;
@@ -241,7 +292,9 @@ static void flush(struct conn *c)
 				die("out of memory");
 			t->c = c;
 			t->bytes = o->bytes;	/* the ticket frees them */
+			t->heap = o->heap;
 			o->bytes = NULL;
+			o->heap = NULL;
 			io_uring_prep_sendmsg_zc(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
 			fixed(sqe);
 			io_uring_sqe_set_data64(sqe, UD(t, OP_SEND_ZC));
@@ -284,7 +337,8 @@ static bool conn_pipe(struct conn *c)
 
 /*
  * Send the spliced body of the buffer in flight, a pipe-full at a time:
- * memfd -> pipe linked to pipe -> socket.  Both run on io-wq.
+ * memfd or file -> pipe linked to pipe -> socket.  Both run on io-wq.
+ * Offsets are 64-bit all the way: files over 4 GiB are sent like others.
  */
 static void splice_next(struct conn *c)
 {
@@ -298,7 +352,7 @@ static void splice_next(struct conn *c)
 	if (!n) {
 		n = o->sp_left < c->pipe_sz ? o->sp_left : c->pipe_sz;
 		sqe = get_sqe(c->w);
-		io_uring_prep_splice(sqe, content_fd, o->sp_off, c->pipe[1], -1,
+		io_uring_prep_splice(sqe, o->sp_fd, o->sp_off, c->pipe[1], -1,
 				     n, 0);
 		sqe->flags |= IOSQE_IO_LINK;
 		io_uring_sqe_set_data64(sqe, UD(c, OP_SPLICE_IN));
@@ -321,8 +375,13 @@ static void on_splice_in(struct conn *c, struct io_uring_cqe *cqe)
 	if (c->dying)
 		return;
 	if (cqe->res <= 0) {
-		/* the linked splice to the socket is cancelled */
-		conn_close(c, false);
+		/*
+		 * The file ended (or failed) before the Content-Length we
+		 * sent: truncated under us.  Reset, so that the client sees
+		 * a broken answer, never a short one that looks whole; the
+		 * linked splice to the socket is cancelled.
+		 */
+		conn_close(c, true);
 		return;
 	}
 	/* short: the link breaks and splice_next() sends what is there */
@@ -353,6 +412,10 @@ static void on_splice_out(struct conn *c, struct io_uring_cqe *cqe)
 		splice_next(c);
 		return;
 	}
+	if (o->sp_res) {
+		dres_put(o->sp_res);	/* the file may close now */
+		o->sp_res = NULL;
+	}
 	send_done(c);
 }
 
@@ -371,8 +434,187 @@ static void out_copy(struct outbuf *o, const void *p, size_t n)
 	o->total += n;
 }
 
-/* Queue the answer to one request, as the module does. */
-static void answer(struct conn *c, const struct khttpd_request *req,
+/* Append bytes that may not fit the output buffer: then on the heap. */
+static void out_append(struct outbuf *o, const void *p, size_t n)
+{
+	struct heapblk *h;
+
+	if (o->used + n <= WBUF_SIZE) {
+		out_copy(o, p, n);
+		return;
+	}
+	h = malloc(sizeof(*h) + n);
+	if (!h)
+		die("out of memory");
+	memcpy(h->data, p, n);
+	h->next = o->heap;
+	o->heap = h;
+	o->iov[o->niov++] = (struct iovec){ h->data, n };
+	o->total += n;
+}
+
+/* The copy of @req that struct held describes. */
+static struct held *hold(const struct khttpd_request *req)
+{
+	const char *ptr[5 + KHTTPD_MAX_INM];
+	size_t len[5 + KHTTPD_MAX_INM];
+	const char *lo = req->path, *hi = req->path + req->path_len;
+	struct held *h;
+	int i, n = 0;
+
+#define SPAN(p, l) do { ptr[n] = (p); len[n++] = (l); } while (0)
+	SPAN(req->query, req->query_len);
+	SPAN(req->ims, req->ims_len);
+	SPAN(req->range, req->range_len);
+	SPAN(req->if_range, req->if_range_len);
+	SPAN(req->accept_enc, req->accept_enc_len);
+	for (i = 0; i < req->n_inm && i < KHTTPD_MAX_INM; i++)
+		SPAN(req->inm[i], req->inm_len[i]);
+#undef SPAN
+	for (i = 0; i < n; i++) {
+		if (!ptr[i])
+			continue;
+		if (ptr[i] < lo)
+			lo = ptr[i];
+		if (ptr[i] + len[i] > hi)
+			hi = ptr[i] + len[i];
+	}
+	h = malloc(sizeof(*h) + (hi - lo));
+	if (!h)
+		die("out of memory");
+	memcpy(h->bytes, lo, hi - lo);
+	h->req = *req;
+#define MOVE(p) ((p) ? h->bytes + ((p) - lo) : NULL)
+	h->req.path = MOVE(req->path);
+	h->req.query = MOVE(req->query);
+	h->req.ims = MOVE(req->ims);
+	h->req.range = MOVE(req->range);
+	h->req.if_range = MOVE(req->if_range);
+	h->req.accept_enc = MOVE(req->accept_enc);
+	for (i = 0; i < req->n_inm && i < KHTTPD_MAX_INM; i++)
+		h->req.inm[i] = MOVE(req->inm[i]);
+#undef MOVE
+	return h;
+}
+
+/*
+ * A 301 to @req's directory: built per request, since Location carries
+ * the query.  A HEAD gets its fields only.
+ */
+static bool out_redirect(struct outbuf *o, const struct khttpd_request *req)
+{
+	size_t max = KHTTPD_REDIRECT_MAX(req->path_len, req->query_len);
+	size_t n, fields;
+	char *buf = malloc(max);
+
+	if (!buf)
+		die("out of memory");
+	n = khttpd_http_redirect(buf, max, req->path, req->path_len,
+				 req->query, req->query_len, &fields);
+	if (n)
+		out_append(o, buf, req->method == KHTTPD_METHOD_HEAD ?
+			   fields : n);
+	free(buf);
+	return n;
+}
+
+/*
+ * Queue the answer from a docroot lookup's result @d (our reference).
+ * The body goes by splice from the file: the headers promise its length
+ * now, and a file that turns out shorter resets the connection.
+ */
+static void answer_file(struct conn *c, const struct khttpd_request *req,
+			struct dres *d)
+{
+	struct outbuf *o = &c->out[!c->cur];
+	struct khttpd_range range;
+	struct khttpd_answer a;
+	struct dvar *v = NULL;
+	char head[KHTTPD_HEAD_MAX];
+	uint64_t off = 0, len = 0;
+	size_t n;
+
+	if (d->status == 200) {
+		/* the gzip variant only exists if the identity does */
+		v = &d->v[d->nvar > 1 && khttpd_http_accepts_gzip(req)];
+		khttpd_http_answer(req, 0, &v->res, &a);
+		if (a.status == 200 && req->range)
+			a.status = khttpd_http_range(req, &v->res, v->size,
+						     &range);
+		if (a.status == 206) {
+			off = range.first;
+			len = range.last - range.first + 1;
+		} else if (a.status == 200 && a.part == KHTTPD_PART_FULL) {
+			len = v->size;
+		}
+		if (len && !conn_pipe(c)) {
+			/* no pipe (out of descriptors): no body to send */
+			v = NULL;
+			len = 0;
+			a.status = 503;
+			a.error = true;
+			a.keep_alive = false;
+			a.part = KHTTPD_PART_FULL;
+		}
+	} else {
+		/* a GET or HEAD: as the 404 of a missing resource */
+		khttpd_http_answer(req, 0, NULL, &a);
+		a.status = d->status;
+	}
+	n = khttpd_http_head(head, sizeof(head), a.status, req->version,
+			     a.keep_alive, worker_date(c->w));
+	out_copy(o, head, n);
+	if (a.status == 301) {
+		if (!out_redirect(o, req))
+			die("a redirect for a %u-byte path does not fit",
+			    req->path_len);
+	} else if (!v) {
+		struct entry *e = &errors[khttpd_http_error_index(a.status)];
+		uint64_t eoff, elen;
+
+		khttpd_http_part_range(&e->layout, a.part, &eoff, &elen);
+		out_copy(o, e->buf + eoff, elen);
+	} else if (a.status == 206 || a.status == 416) {
+		const struct khttpd_repr rep = {
+			.res = &v->res, .type = d->type, .len = v->size,
+			.flags = v->flags,
+		};
+		char fields[FIELDS_MAX];
+		size_t f, fields_len;
+
+		if (a.status == 206)
+			f = khttpd_http_fields(fields, sizeof(fields), &rep,
+					       206, &range);
+		else
+			f = khttpd_http_unsatisfiable(fields, sizeof(fields),
+						      &rep, &fields_len);
+		if (!f)
+			die("header fields of a %d do not fit", a.status);
+		out_copy(o, fields, f);
+	} else if (a.part == KHTTPD_PART_NM) {
+		out_copy(o, v->fields, v->nm_len);
+	} else {
+		out_copy(o, v->fields + v->nm_len, v->f_len);
+	}
+	if (len) {
+		o->sp_fd = v->fd;
+		o->sp_off = off;
+		o->sp_left = len;
+		o->sp_res = d;		/* holds the descriptor until sent */
+	} else {
+		dres_put(d);
+	}
+	if (!a.keep_alive)
+		c->closing = true;
+	c->served = true;
+}
+
+/*
+ * Queue the answer to one request, as the module does: from the store,
+ * else from the docroot.  false: it waits for a docroot lookup (queued on
+ * @c->wait, conn_wake() follows), nothing queued.
+ */
+static bool answer(struct conn *c, const struct khttpd_request *req,
 		   int parse_status)
 {
 	struct outbuf *o = &c->out[!c->cur];
@@ -383,9 +625,27 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 	uint64_t off, len;
 	size_t n;
 
+	if (!o->bytes && !(o->bytes = malloc(WBUF_SIZE)))
+		die("out of memory");
 	if (!parse_status && (req->method == KHTTPD_METHOD_GET ||
-			      req->method == KHTTPD_METHOD_HEAD))
+			      req->method == KHTTPD_METHOD_HEAD)) {
+		/* stored content wins over the docroot for its path */
 		e = lookup(req->path, req->path_len);
+		if (!e && cfg.root) {
+			struct dres *d = c->wait.res;
+
+			c->wait.res = NULL;	/* the lookup we waited for */
+			if (!d)
+				d = docroot_get(c->w, req->path,
+						req->path_len, &c->wait);
+			if (!d) {
+				c->waiting = true;
+				return false;
+			}
+			answer_file(c, req, d);
+			return true;
+		}
+	}
 	khttpd_http_answer(req, parse_status, e ? &e->res : NULL, &a);
 	if (a.error)
 		e = &errors[khttpd_http_error_index(a.status)];
@@ -393,8 +653,6 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 		a.status = khttpd_http_range(req, &e->res, e->layout.body_len,
 					     &range);
 	khttpd_http_part_range(&e->layout, a.part, &off, &len);
-	if (!o->bytes && !(o->bytes = malloc(WBUF_SIZE)))
-		die("out of memory");
 	n = khttpd_http_head(head, sizeof(head), a.status,
 			     parse_status ? 11 : req->version, a.keep_alive,
 			     worker_date(c->w));
@@ -425,6 +683,7 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 	    conn_pipe(c)) {
 		/* the fields now, the body spliced from the memfd after */
 		len = e->layout.fields_len;
+		o->sp_fd = content_fd;
 		o->sp_off = e->foff + off + len;
 		o->sp_left = e->layout.body_len;
 	}
@@ -439,42 +698,42 @@ static void answer(struct conn *c, const struct khttpd_request *req,
 	if (!a.keep_alive)
 		c->closing = true;
 	c->served = true;
+	return true;
 }
 
-/* What khttpd_http_consume() hands consume()'s two callbacks. */
-struct consume_ctx {
-	struct conn *c;
-	bool *answered;
-};
-
-/* Another answer now?  Not when closing, nor without output room. */
-static bool consume_more(void *ctx)
+/* Another answer now?  Not when closing or waiting, nor without room. */
+static bool may_answer(struct conn *c)
 {
-	struct consume_ctx *x = ctx;
-
-	return !x->c->closing && out_room(x->c);
-}
-
-static bool consume_answer(void *ctx, const struct khttpd_request *req,
-			   int status)
-{
-	struct consume_ctx *x = ctx;
-
-	answer(x->c, req, status);
-	*x->answered = true;
-	return true;		/* answer() dies rather than fail */
+	return !c->closing && !c->waiting && !c->held && out_room(c);
 }
 
 /*
- * Answer the whole requests at the start of @buf while there is room.
- * Returns the bytes consumed (never -1: consume_answer() cannot fail).
+ * Answer the whole requests at the start of @buf while there is room,
+ * as khttpd_http_consume() does, but a request that waits for a lookup
+ * is kept (hold()) and ends the loop: the ones after it wait too, so
+ * that answers go out in order.  Returns the bytes consumed.
  */
 static size_t consume(struct conn *c, char *buf, size_t len, bool *answered)
 {
-	struct consume_ctx x = { c, answered };
+	struct khttpd_request req;
+	size_t done = 0, used;
+	int ret;
 
-	return khttpd_http_consume(&c->parser, buf, len, &cfg.limits,
-				   consume_more, consume_answer, &x);
+	while (done < len && may_answer(c)) {
+		ret = khttpd_http_parse(&c->parser, buf + done, len - done,
+					&cfg.limits, &req, &used);
+		done += used;
+		if (ret == KHTTPD_PARSE_MORE)
+			break;
+		if (!answer(c, &req, ret < 0 ? -ret : 0)) {
+			c->held = hold(&req);
+			break;
+		}
+		*answered = true;
+		if (ret < 0)
+			return len;	/* nothing after a refusal counts */
+	}
+	return done;
 }
 
 /*
@@ -519,7 +778,13 @@ static void progress(struct conn *c, bool answered)
 {
 	size_t n;
 
-	if (c->rx_len && !c->closing && out_room(c)) {
+	if (c->held && !c->waiting && !c->closing && out_room(c) &&
+	    answer(c, &c->held->req, 0)) {
+		free(c->held);
+		c->held = NULL;
+		answered = true;
+	}
+	if (c->rx_len && may_answer(c)) {
 		n = consume(c, c->rx, c->rx_len, &answered);
 		c->rx_len -= n;
 		memmove(c->rx, c->rx + n, c->rx_len);
@@ -545,11 +810,12 @@ static void progress(struct conn *c, bool answered)
 		io_uring_sqe_set_data64(sqe, UD(c, OP_SHUTDOWN));
 		c->refs++;
 		set_timer(c, T_IDLE, true);
-	} else if (c->peer_closed) {
+	} else if (c->peer_closed && !c->held) {
+		/* (a request waiting for a lookup is answered first) */
 		conn_close(c, false);
 	} else if (!c->lingering) {
-		if (c->rx_len || khttpd_http_parser_busy(&c->parser) ||
-		    !c->served)
+		if (c->rx_len || c->held ||
+		    khttpd_http_parser_busy(&c->parser) || !c->served)
 			set_timer(c, T_HEADER, answered);
 		else
 			set_timer(c, T_IDLE, true);
@@ -614,7 +880,8 @@ static void on_recv(struct conn *c, struct io_uring_cqe *cqe)
 			return;
 		if (res == 0 || res == -ECONNRESET) {
 			c->peer_closed = true;
-			if (c->lingering || !c->sending)
+			/* a request waiting for a lookup is still answered */
+			if (c->lingering || (!c->sending && !c->held))
 				conn_close(c, false);
 		} else if (res != -ECANCELED) {
 			conn_close(c, false);
@@ -684,6 +951,8 @@ static void on_send(struct conn *c, struct io_uring_cqe *cqe)
 	o->used = 0;
 	o->total = 0;
 	o->zc = false;
+	heap_free(o->heap);
+	o->heap = NULL;
 	if (o->sp_left) {
 		splice_next(c);
 		return;
@@ -695,7 +964,20 @@ static void on_send(struct conn *c, struct io_uring_cqe *cqe)
 static void send_done(struct conn *c)
 {
 	progress(c, false);
-	if (c->peer_closed && !c->sending && !c->dying)
+	if (c->peer_closed && !c->sending && !c->held && !c->dying)
+		conn_close(c, false);
+}
+
+void conn_wake(struct dwait *wt)
+{
+	struct conn *c = (struct conn *)((char *)wt -
+					 offsetof(struct conn, wait));
+
+	c->waiting = false;
+	if (c->dying)
+		return;		/* closed by another waiter's answer */
+	progress(c, false);
+	if (c->peer_closed && !c->sending && !c->held && !c->dying)
 		conn_close(c, false);
 }
 
@@ -766,12 +1048,14 @@ void on_cqe(struct worker *w, struct io_uring_cqe *cqe)
 		if (cqe->flags & IORING_CQE_F_NOTIF) {
 			/* the kernel is done with the bytes */
 			free(t->bytes);
+			heap_free(t->heap);
 			free(t);
 		} else {
 			on_send(t->c, cqe);
 			if (!(cqe->flags & IORING_CQE_F_MORE)) {
 				/* no notification will follow */
 				free(t->bytes);
+				heap_free(t->heap);
 				free(t);
 			}
 		}
@@ -782,6 +1066,10 @@ void on_cqe(struct worker *w, struct io_uring_cqe *cqe)
 		break;
 	case OP_SPLICE_OUT:
 		on_splice_out(p, cqe);
+		break;
+	case OP_OPEN:
+	case OP_OPEN_GZ:
+		docroot_on_open(w, cqe);
 		break;
 	case OP_SHUTDOWN:
 		conn_put_op(p);

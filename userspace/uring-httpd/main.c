@@ -28,6 +28,11 @@
  *   io_uring_submit_and_wait_timeout: one
  *     io_uring_enter per loop, timers included  5.11
  *
+ * With --root, files are looked up with IORING_OP_OPENAT2 beneath the
+ * root (docroot.c: no escape, no mount crossed), kept open in a per-thread
+ * cache, and their bodies spliced from the file itself, as sendfile()
+ * would; privileges can be dropped (--user) once the listeners are bound.
+ *
  * Every prebuilt response lives in one memfd, mapped read-only.  Small
  * answers are copied whole into a per-connection buffer and sent with one
  * IORING_OP_SEND; larger ones go as a sendmsg of iovecs pointing into the
@@ -54,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -93,6 +99,11 @@ struct settings cfg = {
 	 * earlier run saw 13 B bodies cost more spliced.
 	 */
 	.splice_min = SPLICE_MIN_DEFAULT,
+	.root_fd = -1,
+	.mime_types = "/etc/mime.types",
+	/* as nginx's open_file_cache: per worker, re-checked after 1 s */
+	.cache_entries = 4096,
+	.cache_valid_ms = 1000,
 };
 
 void die(const char *fmt, ...)
@@ -122,7 +133,15 @@ static void usage(void)
 "\n"
 "  --port P                 TCP port (default %d)\n"
 "  --addr A                 IPv4 or IPv6 address to listen on (default 0.0.0.0)\n"
-"  --root DIR               serve every file under DIR (loaded at start)\n"
+"  --root DIR               serve the regular files under DIR, looked up per\n"
+"                           request (no symlink or mount leads out of it)\n"
+"  --no-symlinks            refuse every symlink under --root\n"
+"  --mime-types FILE        Content-Type by extension (default /etc/mime.types;\n"
+"                           without it, a built-in table of web types)\n"
+"  --open-file-cache N      cached lookups per thread (default 4096)\n"
+"  --open-file-cache-valid-ms MS\n"
+"                           a cached lookup is re-checked after (default 1000)\n"
+"  --user USER|UID[:GID]    run as this user once the port is bound\n"
 "  --threads N              worker threads (default: one per CPU of --cpus)\n"
 "  --cpus LIST              pin threads to these CPUs, e.g. 0-3,6 (default: all)\n"
 "  --backlog N              listen backlog per thread (default 1024)\n"
@@ -137,7 +156,8 @@ static void usage(void)
 "  --zc-min N               send bodies of N bytes or more zero-copy; 0: never\n"
 "                           (default 0: over loopback it measured slower)\n"
 "  --splice-min N           splice bodies of N bytes or more from memory to\n"
-"                           the socket; 0: never (default %d)\n"
+"                           the socket; 0: never (default %d); --root files\n"
+"                           are always spliced, whatever their size\n"
 "  --no-defer-taskrun, --no-multishot, --no-buf-ring, --no-direct, --no-zc,\n"
 "  --no-registered-ring, --no-splice\n"
 "                           switch a technique off (to test the fallbacks)\n"
@@ -198,7 +218,7 @@ static void parse_args(int argc, char **argv)
 		O_PORT = 256, O_ADDR, O_ROOT, O_THREADS, O_CPUS, O_BACKLOG,
 		O_HT, O_KT, O_ST, O_MC, O_MRL, O_MHB, O_MHF, O_MB, O_ZC,
 		O_NODEFER, O_NOMS, O_NOBR, O_NODIRECT, O_NOZC, O_NOREG,
-		O_SPLICE, O_NOSPLICE,
+		O_SPLICE, O_NOSPLICE, O_NOSYM, O_MIME, O_USER, O_OFC, O_OFCV,
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -224,6 +244,11 @@ static void parse_args(int argc, char **argv)
 		{ "no-registered-ring", no_argument, NULL, O_NOREG },
 		{ "splice-min", required_argument, NULL, O_SPLICE },
 		{ "no-splice", no_argument, NULL, O_NOSPLICE },
+		{ "no-symlinks", no_argument, NULL, O_NOSYM },
+		{ "mime-types", required_argument, NULL, O_MIME },
+		{ "user", required_argument, NULL, O_USER },
+		{ "open-file-cache", required_argument, NULL, O_OFC },
+		{ "open-file-cache-valid-ms", required_argument, NULL, O_OFCV },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -262,6 +287,11 @@ static void parse_args(int argc, char **argv)
 		case O_NOREG: cfg.no_regring = true; break;
 		case O_SPLICE: cfg.splice_min = num(optarg, "size", 0, SIZE_MAX); break;
 		case O_NOSPLICE: cfg.no_splice = true; break;
+		case O_NOSYM: cfg.no_symlinks = true; break;
+		case O_MIME: cfg.mime_types = optarg; break;
+		case O_USER: cfg.user = optarg; break;
+		case O_OFC: cfg.cache_entries = num(optarg, "cache size", 1, 1 << 20); break;
+		case O_OFCV: cfg.cache_valid_ms = num(optarg, "interval", 0, hour); break;
 		case 'h': usage(); exit(0);
 		default: fprintf(stderr, "see uring-httpd --help\n"); exit(2);
 		}
@@ -272,6 +302,83 @@ static void parse_args(int argc, char **argv)
 		die("one --addr family at a time");
 	if (!cfg.v4 && !cfg.v6)
 		cfg.v4 = true;	/* 0.0.0.0 */
+}
+
+/* ---- privileges ---------------------------------------------------------- */
+
+/*
+ * --user's uid and gid: a name from /etc/passwd (read here: the binary is
+ * static, without NSS), or a number with an optional ":gid" (the user's
+ * group from /etc/passwd when it has an entry, else the same number).
+ */
+static void resolve_user(const char *spec, uid_t *uid, gid_t *gid)
+{
+	char line[1024], *end;
+	unsigned long u, g;
+	bool numeric, found = false;
+	FILE *f;
+
+	errno = 0;
+	u = strtoul(spec, &end, 10);
+	numeric = end != spec && (!*end || *end == ':') && !errno &&
+		  u < UINT32_MAX;
+	if (numeric && *end == ':') {
+		g = num(end + 1, "gid", 0, UINT32_MAX - 1);
+		*uid = u;
+		*gid = g;
+		return;
+	}
+	f = fopen("/etc/passwd", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *save, *name = strtok_r(line, ":", &save);
+		char *uid_s, *gid_s;
+
+		if (!name || !strtok_r(NULL, ":", &save))
+			continue;
+		uid_s = strtok_r(NULL, ":", &save);
+		gid_s = strtok_r(NULL, ":", &save);
+		if (!uid_s || !gid_s)
+			continue;
+		if (numeric ? strtoul(uid_s, NULL, 10) == u : !strcmp(name, spec)) {
+			*uid = strtoul(uid_s, NULL, 10);
+			*gid = strtoul(gid_s, NULL, 10);
+			found = true;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (found)
+		return;
+	if (!numeric)
+		die("no user '%s' in /etc/passwd", spec);
+	*uid = u;
+	*gid = u;
+}
+
+/*
+ * Become --user, as nginx's workers do: after the bind (a port below
+ * 1024 needs privilege) and the docroot's open, before any ring exists,
+ * so that no io-wq worker ever runs with the old credentials.  Every
+ * file is then opened with the user's rights only: no supplementary
+ * group, no capability left.
+ */
+static void drop_privileges(void)
+{
+	uid_t uid;
+	gid_t gid;
+
+	resolve_user(cfg.user, &uid, &gid);
+	if (setgroups(0, NULL) && errno != EPERM)
+		die("setgroups: %s", strerror(errno));
+	if (setgid(gid))
+		die("setgid %u: %s", (unsigned int)gid, strerror(errno));
+	if (setuid(uid))
+		die("setuid %u: %s", (unsigned int)uid, strerror(errno));
+	if (uid && !setuid(0))
+		die("could get root back after dropping it");
+	if (getgroups(0, NULL) > 0 && gid)
+		die("supplementary groups left after dropping privileges");
 }
 
 int main(int argc, char **argv)
@@ -296,6 +403,8 @@ int main(int argc, char **argv)
 	if (!cfg.nthreads)
 		cfg.nthreads = CPU_COUNT(&cfg.cpus);
 	probe();
+	if (cfg.root)
+		docroot_init();
 	load_content();
 
 	/* signals go to this thread only, through sigwait */
@@ -314,10 +423,14 @@ int main(int argc, char **argv)
 			cpu++;
 		workers[i].id = i;
 		workers[i].cpu = cpu < CPU_SETSIZE ? cpu : -1;
+		workers[i].listen_fd = listen_socket(workers[i].cpu);
 		cpu++;
+	}
+	if (cfg.user)
+		drop_privileges();
+	for (i = 0; i < cfg.nthreads; i++)
 		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]))
 			die("pthread_create failed");
-	}
 	/* the line below means "listening": tests wait for it */
 	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < (unsigned int)cfg.nthreads)
 		usleep(1000);

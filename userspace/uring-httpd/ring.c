@@ -47,7 +47,12 @@ struct io_uring_sqe *get_sqe(struct worker *w)
 	return sqe;
 }
 
-static int listen_socket(int cpu)
+/*
+ * A listener for a thread on @cpu.  main() binds them all before the
+ * threads start, so that --user can drop privileges after the bind and
+ * before any ring (or io-wq worker) exists.
+ */
+int listen_socket(int cpu)
 {
 	int one = 1, fd;
 	int family = cfg.v6 && !cfg.v4 ? AF_INET6 : AF_INET;
@@ -169,7 +174,8 @@ static void worker_setup(struct worker *w)
 					      io_uring_buf_ring_mask(BUF_COUNT), i);
 		io_uring_buf_ring_advance(w->br, BUF_COUNT);
 	}
-	w->listen_fd = listen_socket(w->cpu);
+	if (cfg.root)
+		w->dc = docroot_cache_new();
 	ret = eventfd(0, EFD_CLOEXEC);
 	if (ret < 0)
 		die("eventfd: %s", strerror(errno));
@@ -254,6 +260,10 @@ void probe(void)
 	has.multishot_recv = has.multishot_accept;
 	has.zc = !cfg.no_zc && io_uring_opcode_supported(pr, IORING_OP_SENDMSG_ZC);
 	has.splice = !cfg.no_splice && io_uring_opcode_supported(pr, IORING_OP_SPLICE);
+	/* docroot bodies are always spliced: --no-splice is for the store */
+	if (cfg.root && (!io_uring_opcode_supported(pr, IORING_OP_SPLICE) ||
+			 !io_uring_opcode_supported(pr, IORING_OP_OPENAT2)))
+		die("--root needs IORING_OP_OPENAT2 and IORING_OP_SPLICE (5.7)");
 	has.direct = !cfg.no_direct;
 	has.sockopt = has.direct && io_uring_opcode_supported(pr, IORING_OP_URING_CMD);
 	if (!cfg.no_bufring) {

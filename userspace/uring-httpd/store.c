@@ -3,6 +3,8 @@
  * uring-httpd's content store: every prebuilt response in one memfd, laid
  * out as the module's, found by path in a hash table; and the prebuilt
  * error responses.  Loaded once, before the threads start, then read-only.
+ * Today it holds the built-in page when there is no --root; the docroot's
+ * files are never loaded here (docroot.c sends them from the files).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +18,6 @@
 #include <unistd.h>
 
 #include "uring-httpd.h"
-#include "site.h"
 
 /* All site responses, back to back; mapped read-only once loaded. */
 int content_fd = -1;
@@ -108,37 +109,14 @@ static void add_entry(const char *url, const char *type, const void *body,
 	*slot = e;
 }
 
-static int add_file(void *ctx, const char *url, const char *file)
-{
-	struct stat st;
-	void *map = NULL;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st)) {
-		fprintf(stderr, "uring-httpd: %s: %s\n", file, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	if (st.st_size) {
-		map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED)
-			die("%s: %s", file, strerror(errno));
-	}
-	close(fd);
-	add_entry(url, site_mime_type(file), map, st.st_size, st.st_mtime);
-	if (map)
-		munmap(map, st.st_size);
-	(*(unsigned long *)ctx)++;
-	return 0;
-}
-
 /* Point every entry into the mapped memfd, now that it is complete. */
 static void map_content(void)
 {
 	char *base;
 	size_t i;
 
+	if (!content_size)
+		return;		/* a docroot only: nothing stored */
 	base = mmap(NULL, content_size, PROT_READ, MAP_SHARED, content_fd, 0);
 	if (base == MAP_FAILED)
 		die("mapping the content: %s", strerror(errno));
@@ -169,16 +147,8 @@ void load_content(void)
 	content_fd = memfd_create("uring-httpd-content", MFD_CLOEXEC);
 	if (content_fd < 0)
 		die("memfd_create: %s", strerror(errno));
-	if (cfg.root) {
-		unsigned long n = 0;
-		int err = site_walk(cfg.root, "", add_file, &n);
-
-		if (err)
-			die("%s: %s", cfg.root, strerror(-err));
-		fprintf(stderr, "uring-httpd: loaded %lu files from %s\n", n,
-			cfg.root);
-	}
-	if (!lookup("/", 1))
+	/* as the module: the built-in page only where no docroot serves */
+	if (!cfg.root)
 		add_entry("/", "text/plain; charset=utf-8", "Hello, World!", 13,
 			  time(NULL));
 	map_content();

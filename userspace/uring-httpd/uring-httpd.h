@@ -2,8 +2,9 @@
 /*
  * uring-httpd's internals, shared by its parts (see main.c for the design):
  *
- *   main.c   command line, settings, starting and stopping the threads
+ *   main.c   command line, settings, privileges, starting the threads
  *   store.c  the content store: every prebuilt response in one memfd
+ *   docroot.c  --root: lookups by openat2, the open-file cache, MIME types
  *   conn.c   the per-connection state machine and its timeouts
  *   ring.c   each thread's ring: feature probing, setup, the event loop
  *   compat.h what liburing 2.3 lacks, built by hand
@@ -33,7 +34,13 @@ struct settings {
 	struct in_addr addr4;
 	struct in6_addr addr6;
 	int backlog;
-	const char *root;
+	const char *root;		/* --root: the docroot */
+	int root_fd;			/* its directory, opened at start */
+	const char *mime_types;		/* --mime-types file */
+	bool no_symlinks;		/* --no-symlinks: RESOLVE_NO_SYMLINKS */
+	const char *user;		/* --user: who serves, once bound */
+	unsigned int cache_entries;	/* open-file cache, per thread */
+	unsigned int cache_valid_ms;	/* a cached lookup is trusted this long */
 	unsigned int header_timeout_ms, keepalive_timeout_ms, send_timeout_ms;
 	unsigned int max_conns;
 	struct khttpd_limits limits;
@@ -75,8 +82,75 @@ extern int content_fd;		/* every site response, back to back */
 extern struct entry errors[KHTTPD_N_ERRORS];
 
 struct entry *lookup(const char *path, uint32_t len);
-/* Build the error responses and load cfg.root (or the built-in page). */
+/* Build the error responses and, without --root, the built-in page. */
 void load_content(void);
+
+/* ---- the docroot (docroot.c) --------------------------------------------- */
+
+/*
+ * One representation of a docroot file: the identity, or its gzip
+ * sibling.  Its header fields are prebuilt like a stored entry's.
+ */
+struct dvar {
+	int fd;
+	uint64_t size, ino, mtime_ns, ctime_ns;
+	struct khttpd_resource res;
+	char etag[KHTTPD_ETAG_LEN];
+	uint8_t flags;		/* KHTTPD_REPR_* */
+	char *fields;		/* [304 fields][200 fields] */
+	uint32_t nm_len, f_len;
+};
+
+/*
+ * What one lookup of a request path found: a file (status 200, one or two
+ * variants), or the status that answers it (301, 403, 404, 500, 503: one
+ * shared object each).  Immutable once built; a connection sending from
+ * its descriptors holds a reference.
+ */
+struct dres {
+	int refs;		/* < 0: a shared status, never freed */
+	int status;
+	const char *type;	/* Content-Type of both variants */
+	int nvar;		/* 1, or 2 with the gzip one at [1] */
+	struct dvar v[2];
+};
+
+/*
+ * A connection waiting for a lookup: docroot_get() queues it, and calls
+ * conn_wake() with the result (a reference in @res) once it is known.
+ */
+struct dwait {
+	struct dwait *next, *prev;
+	void *on;		/* the cache entry waited on, or NULL */
+	struct dres *res;
+};
+
+struct dcache;
+struct worker;
+
+/* Open the docroot and load the MIME table: once, before the threads. */
+void docroot_init(void);
+/* The calling thread's open-file cache. */
+struct dcache *docroot_cache_new(void);
+/*
+ * The docroot's answer for request path @path (@len bytes), with a
+ * reference; or NULL when it must be looked up first: then @wt is queued
+ * and conn_wake(@wt) follows.
+ */
+struct dres *docroot_get(struct worker *w, const char *path, uint32_t len,
+			 struct dwait *wt);
+/* Stop waiting (the connection closes); drops a result already handed. */
+void docroot_unwait(struct dwait *wt);
+void dres_put(struct dres *d);
+static inline void dres_get(struct dres *d)
+{
+	if (d->refs >= 0)
+		d->refs++;
+}
+/* An open of a lookup completed (OP_OPEN, OP_OPEN_GZ). */
+void docroot_on_open(struct worker *w, struct io_uring_cqe *cqe);
+/* conn.c: the lookup @wt waited for is done */
+void conn_wake(struct dwait *wt);
 
 /* ---- connections (conn.c) and rings (ring.c) ----------------------------- */
 
@@ -84,6 +158,7 @@ void load_content(void);
 enum op {
 	OP_NONE, OP_ACCEPT, OP_RECV, OP_SEND, OP_SEND_ZC, OP_SHUTDOWN,
 	OP_CLOSE, OP_CANCEL, OP_WAKE, OP_SPLICE_IN, OP_SPLICE_OUT,
+	OP_OPEN, OP_OPEN_GZ,
 };
 #define UD(ptr, op)	((uint64_t)(uintptr_t)(ptr) | (op))
 #define UD_PTR(ud)	((void *)(uintptr_t)((ud) & ~15ULL))
@@ -101,7 +176,8 @@ struct worker {
 	int id, cpu;
 	pthread_t thread;
 	struct io_uring ring;
-	int listen_fd;
+	int listen_fd;		/* bound by main(), before privileges go */
+	struct dcache *dc;	/* --root: this thread's open-file cache */
 	int wake_fd;
 	uint64_t wake_buf;
 	bool stop, accept_armed;
@@ -123,6 +199,7 @@ void expire(struct worker *w);
 uint64_t next_deadline(struct worker *w);
 
 /* ring.c */
+int listen_socket(int cpu);
 void probe(void);
 void *worker_main(void *arg);
 struct io_uring_sqe *get_sqe(struct worker *w);
