@@ -417,7 +417,7 @@ static struct khttpd_stats get_stats(struct env *e)
 static int req(struct env *e, const char *method, const char *target,
 	       const char *fields)
 {
-	char buf[2048];
+	char buf[16384];	/* long_names' targets fit */
 	int ret;
 
 	if (e->c.fd < 0) {
@@ -425,8 +425,9 @@ static int req(struct env *e, const char *method, const char *target,
 		if (ret)
 			return ret;
 	}
-	snprintf(buf, sizeof(buf), "%s %s HTTP/1.1\r\n" H "%s\r\n", method,
-		 target, fields ? fields : "");
+	if (snprintf(buf, sizeof(buf), "%s %s HTTP/1.1\r\n" H "%s\r\n", method,
+		     target, fields ? fields : "") >= (int)sizeof(buf))
+		return -E2BIG;	/* never send a cut request */
 	ret = khttpd_roundtrip(&e->c, buf, &e->r);
 	if (ret || e->r.conn_close)
 		khttpd_client_close(&e->c);
@@ -1123,6 +1124,123 @@ TEST_F(fs, stop_lets_go_of_the_filesystem)
 	free(want);
 }
 
+/*
+ * A file rewritten shorter in place (open with O_TRUNC, write: what cp and
+ * most editors do) is no download cut short: a request that comes after
+ * it gets a whole answer, of the new content once the name is renewed,
+ * never a reset.  The kernel knows the file shrank; it need not answer
+ * from the old length.
+ */
+TEST_F(fs, rewritten_shorter_new_requests_whole)
+{
+	struct env *e = &self->e;
+	unsigned char *big = pat_buf(20000, 40), *small = pat_buf(5000, 41);
+	double t0;
+	int resets = 0, st;
+
+	ASSERT_NE(NULL, big);
+	ASSERT_NE(NULL, small);
+	ASSERT_EQ(0, mkfile(ROOT "/page.bin", big, 20000, 0644));
+	START_NOBODY(e);
+	ASSERT_EQ(200, get(e, "/page.bin"));
+	EXPECT_TRUE(body_is(e, big, 20000));
+	ASSERT_EQ(0, mkfile(ROOT "/page.bin", small, 5000, 0644));
+	t0 = khttpd_now();
+	do {
+		st = get(e, "/page.bin");
+		if (st < 0) {
+			resets++;
+			continue;
+		}
+		EXPECT_EQ(200, st);
+		EXPECT_EQ(e->r.content_length, e->r.body_len);
+		if (body_is(e, small, 5000))
+			break;
+	} while (khttpd_now() - t0 < REVALIDATE_S);
+	EXPECT_EQ(0, resets) TH_LOG("%d requests after the rewrite were reset",
+				    resets);
+	EXPECT_TRUE(body_is(e, small, 5000))
+		TH_LOG("%.1f s after the rewrite: %zu bytes", khttpd_now() - t0,
+		       e->r.body_len);
+	free(big);
+	free(small);
+}
+
+struct churn {
+	bool stop;		/* __atomic: the main thread sets it */
+	const unsigned char *v[2];
+	size_t len[2];
+	long renames, errors;
+};
+
+/* Replace churn.bin by rename, with each version in turn. */
+static void *churn_loop(void *arg)
+{
+	struct churn *ch = arg;
+	unsigned int k = 1;
+
+	while (!__atomic_load_n(&ch->stop, __ATOMIC_RELAXED)) {
+		if (mkfile(ROOT "/churn.tmp", ch->v[k], ch->len[k], 0644) ||
+		    rename(ROOT "/churn.tmp", ROOT "/churn.bin"))
+			ch->errors++;
+		else
+			ch->renames++;
+		k ^= 1;
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/*
+ * A name replaced by rename over and over while it is asked for: every
+ * answer is one version whole, with that version's length.
+ */
+TEST_F_TIMEOUT(fs, rename_churn_answers_whole, 120)
+{
+	struct env *e = &self->e;
+	struct churn ch = { .len = { 100000, 150007 } };
+	long answers = 0, bad = 0;
+	pthread_t th;
+	double t0;
+
+	ch.v[0] = pat_buf(ch.len[0], 30);
+	ch.v[1] = pat_buf(ch.len[1], 31);
+	ASSERT_NE(NULL, ch.v[0]);
+	ASSERT_NE(NULL, ch.v[1]);
+	ASSERT_EQ(0, mkfile(ROOT "/churn.bin", ch.v[0], ch.len[0], 0644));
+	START_NOBODY(e);
+	ASSERT_EQ(0, pthread_create(&th, NULL, churn_loop, &ch));
+	t0 = khttpd_now();
+	while (khttpd_now() - t0 < 7) {
+		struct dl *d = dl_new(NULL, ch.len[1]);
+		int st;
+
+		ASSERT_NE(NULL, d);
+		d->keep = malloc(ch.len[1]);
+		ASSERT_NE(NULL, d->keep);
+		st = dl_all(d, "/churn.bin");
+		answers++;
+		if (st != 200 || d->got != (size_t)d->r.content_length ||
+		    !((d->got == ch.len[0] && !memcmp(d->keep, ch.v[0], d->got)) ||
+		      (d->got == ch.len[1] && !memcmp(d->keep, ch.v[1], d->got)))) {
+			if (!bad++)
+				TH_LOG("answer %ld: status %d, %zu of %ld bytes, end %d",
+				       answers, st, d->got, d->r.content_length,
+				       d->end);
+		}
+		free(d->keep);
+		dl_free(d);
+	}
+	__atomic_store_n(&ch.stop, true, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	TH_LOG("%ld answers, %ld renames", answers, ch.renames);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, ch.errors);
+	EXPECT_LT(10, answers);
+	free((void *)ch.v[0]);
+	free((void *)ch.v[1]);
+}
+
 /* ==== fixture dr: confinement, on tmpfs ================================ */
 
 FIXTURE(dr) {
@@ -1562,6 +1680,48 @@ TEST_F(dr, start_rejects_bad_arguments)
 	EXPECT_GET(e, "/f.txt", 200);
 }
 
+/*
+ * Names near and past the limits: a file under 4000 bytes of path in
+ * 255-byte names is served; a request path longer than the kernel's
+ * PATH_MAX, or with a name over NAME_MAX, gets a complete 4xx answer.
+ */
+TEST_F(dr, long_names)
+{
+	struct env *e = &self->e;
+	char seg[256], path[8192], target[8192];
+	size_t n = 0;
+	int i, st;
+
+	memset(seg, 'n', 255);
+	seg[255] = '\0';
+	n = snprintf(path, sizeof(path), ROOT);
+	for (i = 0; i < 15; i++) {
+		n += snprintf(path + n, sizeof(path) - n, "/%s", seg);
+		ASSERT_EQ(0, mkdir(path, 0755));
+	}
+	n += snprintf(path + n, sizeof(path) - n, "/f.txt");
+	ASSERT_EQ(0, mkstr(path, "deep\n"));
+	START_NOBODY(e);
+	snprintf(target, sizeof(target), "%s", path + strlen(ROOT));
+	EXPECT_GET(e, target, 200);
+	EXPECT_STREQ("deep\n", e->r.body);
+
+	/* a name over 255 bytes */
+	memset(target, 'x', 300);
+	target[0] = '/';
+	target[300] = '\0';
+	st = get(e, target);
+	EXPECT_TRUE(st >= 400 && st < 500) TH_LOG("a 300-byte name: %d", st);
+	/* a path over 4096 bytes, of names that exist */
+	n = 0;
+	for (i = 0; i < 17; i++)
+		n += snprintf(target + n, sizeof(target) - n, "/%s", seg);
+	st = get(e, target);
+	EXPECT_TRUE(st >= 400 && st < 500) TH_LOG("a %zu-byte path: %d", n, st);
+	/* the connection, or the next one, still serves */
+	EXPECT_GET(e, "/nnn", 404);
+}
+
 TEST_F(dr, counters)
 {
 	struct env *e = &self->e;
@@ -1794,6 +1954,48 @@ TEST_F_TIMEOUT(cold, rmmod_with_cold_reads_in_flight, 300)
 	}
 	EXPECT_EQ(0, umount(MNT)) TH_LOG("umount after rmmod: %s",
 					 strerror(errno));
+}
+
+/*
+ * STOP with lookups queued (pipelined requests for cold names on many
+ * connections): it drains them, and the filesystem unmounts at once.
+ */
+TEST_F_TIMEOUT(cold, stop_with_lookups_queued, 300)
+{
+	struct env *e = &self->e;
+	enum { FILES = 2000, CONNS = 8 };
+	static char req_buf[FILES / CONNS * 64];
+	char path[128], target[64];
+	int fds[CONNS], i, k;
+	size_t n;
+
+	ASSERT_EQ(0, mkdir(ROOT "/c", 0755));
+	for (i = 0; i < 100; i++) {
+		snprintf(path, sizeof(path), ROOT "/c/%02u", i);
+		ASSERT_EQ(0, mkdir(path, 0755));
+	}
+	for (i = 0; i < FILES; i++) {
+		cold_target(i, target, sizeof(target));
+		snprintf(path, sizeof(path), ROOT "%s", target);
+		ASSERT_EQ(0, mkstr(path, "cold\n"));
+	}
+	drop_caches();
+	START_NOBODY(e);
+	for (k = 0; k < CONNS; k++) {
+		fds[k] = connect_rcvbuf(0);
+		ASSERT_LE(0, fds[k]);
+		for (i = k, n = 0; i < FILES; i += CONNS) {
+			cold_target(i, target, sizeof(target));
+			n += snprintf(req_buf + n, sizeof(req_buf) - n,
+				      "GET %s HTTP/1.1\r\n" H "\r\n", target);
+		}
+		ASSERT_EQ(0, khttpd_send_all(fds[k], req_buf, n));
+	}
+	ASSERT_EQ(0, stop(e));
+	EXPECT_EQ(0, umount(MNT)) TH_LOG("umount after STOP: %s",
+					 strerror(errno));
+	for (k = 0; k < CONNS; k++)
+		close(fds[k]);
 }
 
 TEST_HARNESS_MAIN
