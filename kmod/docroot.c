@@ -20,9 +20,12 @@
  * resolved by a work item on an unbound workqueue, which requeues the
  * connection; so is a body page that is not in the page cache, which the
  * work item reads in (or, where the page cache cannot be sent from, as on
- * overlayfs, copies).  The TTL is the invalidation: a name is looked up
- * again at most that long after it changed, and a file replaced by rename
- * keeps the old one open for the answers in flight.
+ * overlayfs, copies).  A cached file's inode tells at each hit whether it
+ * was written, truncated, touched, chmod'ed or unlinked (renamed over):
+ * then the name is looked up again before it is answered.  Everything
+ * else (a new name, a directory's permissions, a symlink changed) is seen
+ * within KHTTPD_DOCROOT_TTL.  A file replaced by rename stays open for
+ * the answers in flight, which finish with the old bytes.
  */
 #include <linux/bvec.h>
 #include <linux/cred.h>
@@ -44,6 +47,7 @@
 #include "mime.h"
 #include "stats.h"
 #include "store.h"
+#include "watch.h"
 
 #define KHTTPD_DOCROOT_BITS	12
 #define KHTTPD_DOCROOT_FILES	8192		/* names cached, at most */
@@ -62,6 +66,8 @@ struct khttpd_dnode {
 	unsigned long renewing;		/* bit 0: a lookup again is queued */
 	int status;			/* 200, 301, 403, 404 */
 	struct khttpd_entry *entry, *gz;	/* the cache's references */
+	struct khttpd_dmark *dmark;	/* its directory's mark, or NULL */
+	u32 dgen;			/* the mark's count when looked up */
 	u32 hash;
 	u32 path_len;
 	char path[];
@@ -76,6 +82,7 @@ struct khttpd_docroot {
 	atomic_t waiting;		/* resolves queued */
 	unsigned int nr;		/* names cached */
 	struct list_head lru;		/* oldest at the tail */
+	struct khttpd_watch watch;	/* marks on the directories */
 	struct hlist_head hash[1 << KHTTPD_DOCROOT_BITS];
 };
 
@@ -179,6 +186,9 @@ int khttpd_docroot_start(const struct khttpd_start *s)
 		d->lookup_flags |= LOOKUP_NO_SYMLINKS;
 	spin_lock_init(&d->lock);
 	INIT_LIST_HEAD(&d->lru);
+	err = khttpd_watch_init(&d->watch);
+	if (err)
+		goto err_path;
 	rcu_assign_pointer(khttpd_docroot, d);
 	return 0;
 
@@ -242,6 +252,8 @@ void khttpd_docroot_stop(void)
 	list_for_each_entry_safe(n, tmp, &d->lru, lru)
 		khttpd_dnode_drop(d, n);
 	spin_unlock_bh(&d->lock);
+	/* no lookup can be reading a node's mark: synchronize_rcu() above */
+	khttpd_watch_release(&d->watch);
 	path_put(&d->root);
 	put_cred(d->cred);
 	kfree(d);
@@ -320,6 +332,18 @@ struct khttpd_entry *khttpd_docroot_get(const struct khttpd_request *req,
 	}
 	hash = jhash(req->path, req->path_len, 0);
 	n = khttpd_dnode_find(d, req->path, req->path_len, hash);
+	/*
+	 * A file changed in place, or unlinked (renamed over), is seen at
+	 * once from its inode, a name created, deleted or renamed in its
+	 * directory (or the directory's mode changed) from the directory's
+	 * mark: not served, looked up again.
+	 */
+	if (n && ((n->dmark && khttpd_dmark_gen(n->dmark) != n->dgen) ||
+		  (n->entry && khttpd_entry_file_changed(n->entry)) ||
+		  (n->gz && khttpd_entry_file_changed(n->gz)))) {
+		WRITE_ONCE(n->expires, jiffies);
+		n = NULL;
+	}
 	if (n) {
 		/*
 		 * Stale: answered as it was while one lookup, queued by the
@@ -404,6 +428,36 @@ static int khttpd_docroot_open(struct khttpd_docroot *d, const char *name,
 }
 
 /*
+ * Watch the directory @name (@len bytes) is in, and note how many changes
+ * it has seen, before @name is looked up: a change from then on makes the
+ * result stale.  Without a mark (a directory that does not exist, too
+ * many watched), the TTL alone renews the name.
+ */
+static void khttpd_docroot_watch(struct khttpd_docroot *d,
+				 struct khttpd_dwait *dw, char *name,
+				 size_t len)
+{
+	char *slash = strrchr(name, '/'), c = 0;
+	struct path dir;
+	int err;
+
+	if (slash) {
+		c = slash[1];
+		slash[1] = '\0';	/* "a/b/" */
+	}
+	err = vfs_path_lookup(d->root.dentry, d->root.mnt, slash ? name : ".",
+			      d->lookup_flags | LOOKUP_DIRECTORY, &dir);
+	if (slash)
+		slash[1] = c;
+	if (err)
+		return;
+	dw->dmark = khttpd_watch_dir(&d->watch, d_inode(dir.dentry));
+	if (dw->dmark)
+		dw->dgen = khttpd_dmark_gen(dw->dmark);
+	path_put(&dir);
+}
+
+/*
  * Resolve @dw's path: the file (and its ".gz"), or the status it gets.
  * @name has room for the path, the index name and ".gz".
  */
@@ -424,6 +478,7 @@ static void khttpd_docroot_resolve(struct khttpd_docroot *d,
 		return;
 	}
 	old = override_creds(d->cred);
+	khttpd_docroot_watch(d, dw, name, len);
 	dw->status = khttpd_docroot_open(d, name, &file, &st);
 	if (dw->status == 200) {
 		memcpy(name + len, ".gz", 4);
@@ -504,6 +559,8 @@ static void khttpd_docroot_insert(struct khttpd_docroot *d,
 	n->status = dw->status;
 	n->entry = dw->entry ? khttpd_entry_get(dw->entry) : NULL;
 	n->gz = dw->gz ? khttpd_entry_get(dw->gz) : NULL;
+	n->dmark = dw->dmark;
+	n->dgen = dw->dgen;
 	n->hash = hash;
 	n->path_len = dw->path_len;
 	memcpy(n->path, dw->path, dw->path_len);

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+struct khttpd_dmark;
 struct khttpd_entry;
 struct khttpd_request;
 struct khttpd_start;
@@ -36,6 +37,8 @@ struct khttpd_dwait {
 	char *path;
 	u32 path_len;
 	struct khttpd_entry *entry, *gz;	/* references */
+	struct khttpd_dmark *dmark;	/* its directory's, or NULL */
+	u32 dgen;			/* the directory's changes, before */
 
 	/* read: in, of which entry (a reference) and where in its file */
 	struct khttpd_entry *file_entry;

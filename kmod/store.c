@@ -51,6 +51,7 @@ struct khttpd_entry {
 	 * of @file (which the entry holds open), from offset 0.
 	 */
 	struct file *file;
+	struct timespec64 mtime, ctime;	/* the file's, when it was opened */
 	u8 repr_flags;			/* KHTTPD_REPR_* */
 	struct khttpd_resource res;	/* validators, for the engine */
 	char etag[KHTTPD_ETAG_LEN];
@@ -504,6 +505,19 @@ struct khttpd_entry *khttpd_store_error(int status)
 	return e;
 }
 
+bool khttpd_entry_file_changed(const struct khttpd_entry *e)
+{
+	const struct inode *inode = file_inode(e->file);
+	struct timespec64 m = inode_get_mtime(inode);
+	struct timespec64 c = inode_get_ctime(inode);
+
+	/* unlocked reads: a change caught late is caught by the TTL */
+	return !READ_ONCE(inode->i_nlink) ||
+	       i_size_read(inode) != e->layout.body_len ||
+	       !timespec64_equal(&m, &e->mtime) ||
+	       !timespec64_equal(&c, &e->ctime);
+}
+
 struct khttpd_entry *khttpd_entry_get(struct khttpd_entry *e)
 {
 	refcount_inc(&e->ref);
@@ -592,6 +606,8 @@ struct khttpd_entry *khttpd_entry_from_file(struct file *file,
 	e->layout.body_len = st->size;
 	e->status = 200;
 	e->repr_flags = repr_flags;
+	e->mtime = st->mtime;
+	e->ctime = st->ctime;
 	e->file = file;
 out:
 	kfree(buf);

@@ -61,6 +61,11 @@ int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off, u64 len,
 		       struct folio_batch *fb);
 /* Where in the entry the body starts (a docroot file's offset 0). */
 u64 khttpd_entry_body_start(const struct khttpd_entry *e);
+/*
+ * Has a docroot entry's file changed since it was opened: written,
+ * truncated, touched, chmod'ed, renamed, unlinked or renamed over?
+ */
+bool khttpd_entry_file_changed(const struct khttpd_entry *e);
 /* A docroot entry's file (a borrowed pointer), or NULL. */
 struct file *khttpd_entry_file(const struct khttpd_entry *e);
 

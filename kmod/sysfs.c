@@ -162,6 +162,12 @@ STAT(entries, entries);
 STAT(content_bytes, content_bytes);
 STAT(requests_fast, requests_fast);
 STAT(fast_handoffs, fast_handoffs);
+STAT(docroot_hits, docroot_hits);
+STAT(docroot_lookups, docroot_lookups);
+STAT(docroot_reads, docroot_reads);
+STAT(docroot_files, docroot_files);
+STAT(docroot_busy, docroot_busy);
+STAT(docroot_aborts, docroot_aborts);
 
 static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_requests.attr.attr,
@@ -180,6 +186,12 @@ static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_content_bytes.attr.attr,
 	&khttpd_stat_requests_fast.attr.attr,
 	&khttpd_stat_fast_handoffs.attr.attr,
+	&khttpd_stat_docroot_hits.attr.attr,
+	&khttpd_stat_docroot_lookups.attr.attr,
+	&khttpd_stat_docroot_reads.attr.attr,
+	&khttpd_stat_docroot_files.attr.attr,
+	&khttpd_stat_docroot_busy.attr.attr,
+	&khttpd_stat_docroot_aborts.attr.attr,
 	NULL,
 };
 
