@@ -1060,7 +1060,8 @@ static bool khttpd_conn_step(struct khttpd_conn *c)
 				kfree(c->rx);
 				c->rx = NULL;
 			}
-			if (c->tx_count)
+			/* answers to send, or a lookup to wait for first */
+			if (c->tx_count || c->waiting)
 				continue;
 		}
 		if (c->peer_closed)
