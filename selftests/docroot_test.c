@@ -1762,6 +1762,66 @@ TEST_F(dr, long_names)
 	EXPECT_GET(e, "/nnn", 404);
 }
 
+/*
+ * A client that sends its request and shuts its side at once still gets
+ * the answer, though the name is looked up off the worker (a miss).
+ */
+TEST_F(dr, half_close_after_request_answered)
+{
+	struct env *e = &self->e;
+	char target[32];
+	int i, ret;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(target, sizeof(target), ROOT "/h%d.txt", i);
+		ASSERT_EQ(0, mkstr(target, "half\n"));
+	}
+	START_NOBODY(e);
+	for (i = 0; i < 20; i++) {
+		char req_buf[128];
+
+		ASSERT_EQ(0, khttpd_client_open(&e->c, KHTTPD_PORT));
+		/* two requests, the second for a name never looked up */
+		snprintf(req_buf, sizeof(req_buf),
+			 "GET /h%d.txt HTTP/1.1\r\n" H "\r\n"
+			 "GET /h%d.txt HTTP/1.1\r\n" H "\r\n", i, (i + 1) % 20);
+		ASSERT_EQ(0, khttpd_send_str(e->c.fd, req_buf));
+		ASSERT_EQ(0, shutdown(e->c.fd, SHUT_WR));
+		ret = khttpd_read_response(&e->c, &e->r, false);
+		EXPECT_EQ(0, ret) TH_LOG("request %d: %s", i, strerror(-ret));
+		EXPECT_EQ(200, e->r.status);
+		EXPECT_STREQ("half\n", e->r.body);
+		ret = khttpd_read_response(&e->c, &e->r, false);
+		EXPECT_EQ(0, ret) TH_LOG("pipelined %d: %s", i, strerror(-ret));
+		EXPECT_EQ(200, e->r.status);
+		EXPECT_TRUE(khttpd_client_sees_close(&e->c, 5000));
+		khttpd_client_close(&e->c);
+	}
+}
+
+/* The docroot counters in /sys/kernel/khttpd/stats are those of @st. */
+static void sysfs_matches(struct __test_metadata *_metadata,
+			  const struct khttpd_stats *st)
+{
+	static const struct { const char *name; size_t off; } f[] = {
+#define F(x) { #x, offsetof(struct khttpd_stats, x) }
+		F(docroot_hits), F(docroot_lookups), F(docroot_reads),
+		F(docroot_files), F(docroot_busy), F(docroot_aborts),
+#undef F
+	};
+	unsigned long long v;
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		snprintf(name, sizeof(name), "stats/%s", f[i].name);
+		EXPECT_EQ(0, khttpd_sysfs_read(name, &v))
+			TH_LOG("/sys/kernel/khttpd/%s", name);
+		EXPECT_EQ(*(const __u64 *)((const char *)st + f[i].off), v)
+			TH_LOG("%s", f[i].name);
+	}
+}
+
 TEST_F(dr, counters)
 {
 	struct env *e = &self->e;
@@ -1785,6 +1845,8 @@ TEST_F(dr, counters)
 	EXPECT_EQ(s0.docroot_busy, s1.docroot_busy);
 	EXPECT_EQ(s0.docroot_aborts, s1.docroot_aborts);
 	EXPECT_EQ(s0.requests + 5, s1.requests);
+	/* sysfs says the same (nothing runs between the two reads) */
+	sysfs_matches(_metadata, &s1);
 	/* STOP empties the file cache */
 	ASSERT_EQ(0, stop(e));
 	EXPECT_EQ(0, get_stats(e).docroot_files);
