@@ -1822,6 +1822,202 @@ static void sysfs_matches(struct __test_metadata *_metadata,
 	}
 }
 
+struct flip {
+	bool stop;		/* __atomic: the main thread sets it */
+	long flips, errors;
+};
+
+/*
+ * Exchange, atomically (RENAME_EXCHANGE), "flip" (a file) with "flip.alt"
+ * (a symlink out of the root), and "fdir" (a directory) with "fdir.alt"
+ * (a symlink to a directory out of the root), again and again.
+ */
+static void *flip_loop(void *arg)
+{
+	struct flip *fl = arg;
+
+	while (!__atomic_load_n(&fl->stop, __ATOMIC_RELAXED)) {
+		if (renameat2(AT_FDCWD, ROOT "/flip", AT_FDCWD, ROOT "/flip.alt",
+			      RENAME_EXCHANGE) ||
+		    renameat2(AT_FDCWD, ROOT "/fdir", AT_FDCWD, ROOT "/fdir.alt",
+			      RENAME_EXCHANGE))
+			fl->errors++;
+		else
+			fl->flips++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/*
+ * Names flipping between what is inside and symlinks out of the root
+ * while they are asked for: the secret outside is never answered, and
+ * whatever is answered is whole.
+ */
+TEST_F_TIMEOUT(dr, symlink_swap_race_never_escapes, 120)
+{
+	struct env *e = &self->e;
+	struct flip fl = { 0 };
+	long answers = 0, leaks = 0, other = 0;
+	pthread_t th;
+	double t0;
+	int st;
+
+	ASSERT_EQ(0, mkstr(OUT "/secret.txt", "secret\n"));
+	ASSERT_EQ(0, mkstr(ROOT "/flip", "inside\n"));
+	ASSERT_EQ(0, mkdir(ROOT "/fdir", 0755));
+	ASSERT_EQ(0, mkstr(ROOT "/fdir/secret.txt", "inside\n"));
+	ASSERT_EQ(0, symlink("../outside/secret.txt", ROOT "/flip.alt"));
+	ASSERT_EQ(0, symlink("../outside", ROOT "/fdir.alt"));
+	START_NOBODY(e);
+	ASSERT_EQ(0, pthread_create(&th, NULL, flip_loop, &fl));
+	t0 = khttpd_now();
+	while (khttpd_now() - t0 < 6) {
+		const char *t = answers & 1 ? "/fdir/secret.txt" : "/flip";
+
+		st = get(e, t);
+		answers++;
+		if (st == 200 && strcmp(e->r.body, "inside\n"))
+			leaks++;
+		else if (st != 200 && st != 403 && st != 404 && st != 301)
+			other++;
+		if (strstr(e->r.body, "secret"))
+			leaks++;
+	}
+	__atomic_store_n(&fl.stop, true, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	TH_LOG("%ld answers, %ld flips", answers, fl.flips);
+	EXPECT_EQ(0, leaks);
+	EXPECT_EQ(0, other) TH_LOG("answers that were neither 200 nor a refusal");
+	EXPECT_EQ(0, fl.errors);
+	EXPECT_LT(100, fl.flips);
+}
+
+/*
+ * More connections asking cold names at once than lookups may wait: each
+ * gets its file or a 503, never a reset, a hang or another body, and the
+ * 503s are what docroot_busy counts.
+ */
+TEST_F_TIMEOUT(dr, lookup_queue_overflow_is_503, 300)
+{
+	struct env *e = &self->e;
+	enum { CONNS = 1500 };
+	int *fds = calloc(CONNS, sizeof(int)), i, ok = 0, busy = 0, bad = 0;
+	struct khttpd_client *c = malloc(sizeof(*c));
+	struct khttpd_stats s0, s1;
+	char path[128], body[32];
+
+	ASSERT_NE(NULL, fds);
+	ASSERT_NE(NULL, c);
+	for (i = 0; i < CONNS; i++) {
+		snprintf(path, sizeof(path), ROOT "/q%d.txt", i);
+		snprintf(body, sizeof(body), "q%d\n", i);
+		ASSERT_EQ(0, mkstr(path, body));
+	}
+	START_NOBODY(e);
+	s0 = get_stats(e);
+	for (i = 0; i < CONNS; i++) {
+		fds[i] = connect_rcvbuf(0);
+		ASSERT_LE(0, fds[i]) TH_LOG("connection %d", i);
+	}
+	/* all the requests as close together as we can */
+	for (i = 0; i < CONNS; i++) {
+		char req_buf[64];
+
+		snprintf(req_buf, sizeof(req_buf),
+			 "GET /q%d.txt HTTP/1.1\r\n" H "\r\n", i);
+		ASSERT_EQ(0, khttpd_send_str(fds[i], req_buf));
+	}
+	for (i = 0; i < CONNS; i++) {
+		int ret;
+
+		c->fd = fds[i];
+		c->len = 0;
+		ret = khttpd_read_response(c, &e->r, false);
+		snprintf(body, sizeof(body), "q%d\n", i);
+		if (!ret && e->r.status == 200 && !strcmp(e->r.body, body))
+			ok++;
+		else if (!ret && e->r.status == 503)
+			busy++;
+		else if (!bad++)
+			TH_LOG("connection %d: %s, status %d", i,
+			       ret ? strerror(-ret) : "answered", e->r.status);
+		close(fds[i]);
+	}
+	s1 = get_stats(e);
+	TH_LOG("%d answered, %d busy", ok, busy);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(busy, s1.docroot_busy - s0.docroot_busy);
+	free(fds);
+	free(c);
+}
+
+static void hammer(int seconds)
+{
+	static const char *const t[] = {
+		"/f.txt", "/a.txt", "/missing", "/d", "/d/", "/link.txt",
+	};
+	struct khttpd_client *c = malloc(sizeof(*c));
+	struct khttpd_resp *r = malloc(sizeof(*r));
+	double t0 = khttpd_now();
+	unsigned int i = 0;
+	char req_buf[128];
+
+	if (!c || !r)
+		_exit(1);
+	c->fd = -1;
+	while (khttpd_now() - t0 < seconds) {
+		if (c->fd < 0 && khttpd_client_open(c, KHTTPD_PORT)) {
+			usleep(1000);	/* stopped: refused */
+			continue;
+		}
+		snprintf(req_buf, sizeof(req_buf), "GET %s HTTP/1.1\r\n" H
+			 "Accept-Encoding: gzip\r\n\r\n", t[i++ % ARRAY_SIZE(t)]);
+		if (khttpd_roundtrip(c, req_buf, r))
+			khttpd_client_close(c);
+	}
+	_exit(0);
+}
+
+/* STOP and START again and again under load: nothing left behind. */
+TEST_F_TIMEOUT(dr, stop_start_cycles_under_load, 300)
+{
+	struct env *e = &self->e;
+	pid_t pid[3];
+	int i, status;
+
+	ASSERT_EQ(0, mkstr(ROOT "/f.txt", "f\n"));
+	ASSERT_EQ(0, mkstr(ROOT "/a.txt", "a\n"));
+	ASSERT_EQ(0, mkstr(ROOT "/a.txt.gz", "gz"));
+	ASSERT_EQ(0, mkdir(ROOT "/d", 0755));
+	ASSERT_EQ(0, mkstr(ROOT "/d/index.html", "i\n"));
+	ASSERT_EQ(0, symlink("f.txt", ROOT "/link.txt"));
+	START_NOBODY(e);
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			khttpd_ctl_close(&e->ctl);
+			hammer(12);
+		}
+	}
+	for (i = 0; i < 10; i++) {
+		usleep(400000);
+		ASSERT_EQ(0, stop(e));
+		ASSERT_EQ(0, start_root(e, ROOT, i & 1 ? KHTTPD_START_NO_SYMLINKS : 0,
+					NOBODY, NOBODY));
+	}
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+	EXPECT_GET(e, "/f.txt", 200);
+	ASSERT_EQ(0, stop(e));
+	EXPECT_EQ(0, get_stats(e).docroot_files);
+	EXPECT_EQ(0, umount(MNT)) TH_LOG("umount after STOP: %s",
+					 strerror(errno));
+}
+
 TEST_F(dr, counters)
 {
 	struct env *e = &self->e;
