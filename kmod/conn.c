@@ -398,7 +398,7 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 	bool copy;
 	char *p;
 
-	copy = len <= KHTTPD_COPY_MAX && khttpd_entry_in_memory(e, off, len);
+	copy = len <= KHTTPD_COPY_MAX;
 	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0) +
 				 (partial ? KHTTPD_ANSWER_FIELDS_MAX : 0),
 				 io->gfp);
@@ -416,8 +416,7 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 		return false;
 	}
 	n += f;
-	if (copy) {
-		khttpd_entry_copy(e, off, p + n, len);
+	if (copy && khttpd_entry_copy(e, off, p + n, len)) {
 		khttpd_arena_commit(c, n + len);
 		khttpd_entry_put(e);
 	} else {

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "docroot.h"
 #include "mime.h"
 #include "server.h"
 #include "stats.h"
@@ -164,7 +165,8 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		return khttpd_store_delete_user(u64_to_user_ptr(a.del.path),
 						a.del.path_len);
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_LIST):
-		ret = khttpd_store_list(&a.list);
+		ret = a.list.flags == KHTTPD_LIST_DOCROOT ?
+		      khttpd_docroot_list(&a.list) : khttpd_store_list(&a.list);
 		if (ret)
 			return ret;
 		break;

@@ -38,6 +38,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/khttpd.h>
 #include <uapi/linux/magic.h>
@@ -710,6 +711,64 @@ void khttpd_dwait_release(struct khttpd_dwait *dw)
 			put_page(dw->pages[i]);
 	kfree(dw->path);
 	memset(dw, 0, sizeof(*dw));
+}
+
+int khttpd_docroot_list(struct khttpd_list *l)
+{
+	u32 bucket = l->cursor >> 32, skip = (u32)l->cursor, idx;
+	size_t used = 0, cap = min_t(u32, l->buf_len, 1 << 20);
+	struct khttpd_docroot *d;
+	struct khttpd_dnode *n;
+	bool full = false;
+	char *kbuf;
+	int err = 0;
+
+	if (memchr_inv(l->reserved, 0, sizeof(l->reserved)))
+		return -EINVAL;
+	if (l->cursor == KHTTPD_LIST_END || bucket >= 1 << KHTTPD_DOCROOT_BITS)
+		return -EINVAL;
+	kbuf = kvmalloc(cap ? cap : 1, GFP_KERNEL);
+	if (!kbuf)
+		return -ENOMEM;
+
+	l->count = 0;
+	rcu_read_lock();
+	d = rcu_dereference(khttpd_docroot);
+	for (; d && bucket < 1 << KHTTPD_DOCROOT_BITS && !full;
+	     bucket++, skip = 0) {
+		idx = 0;
+		hlist_for_each_entry_rcu(n, &d->hash[bucket], hnode) {
+			struct khttpd_list_entry *r = (void *)(kbuf + used);
+			size_t len = ALIGN(sizeof(*r) + n->path_len, 8);
+
+			if (!n->entry || idx++ < skip)
+				continue;
+			if (used + len > cap) {
+				full = true;
+				skip = idx - 1;
+				break;
+			}
+			memset(r, 0, len);
+			r->rec_len = len;
+			r->path_len = n->path_len;
+			r->body_len = khttpd_entry_layout(n->entry)->body_len;
+			r->mtime = khttpd_entry_resource(n->entry)->mtime;
+			memcpy(r->path, n->path, n->path_len);
+			used += len;
+			l->count++;
+		}
+		if (full)
+			break;
+	}
+	rcu_read_unlock();
+
+	if (full && !l->count)
+		err = -EINVAL;	/* the buffer cannot hold the next record */
+	else if (used && copy_to_user(u64_to_user_ptr(l->buf), kbuf, used))
+		err = -EFAULT;
+	l->cursor = full ? (u64)bucket << 32 | skip : KHTTPD_LIST_END;
+	kvfree(kbuf);
+	return err;
 }
 
 /* How many names the file cache holds, for the counters. */

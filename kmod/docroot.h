@@ -79,6 +79,9 @@ struct khttpd_entry *khttpd_docroot_pick(const struct khttpd_request *req,
 
 /* Queue @dw; false (nothing queued) when stopping or too many wait. */
 bool khttpd_docroot_submit(struct khttpd_dwait *dw);
+/* KHTTPD_CMD_LIST with KHTTPD_LIST_DOCROOT: the names with a file. */
+struct khttpd_list;
+int khttpd_docroot_list(struct khttpd_list *l);
 /* How many names the file cache holds. */
 u64 khttpd_docroot_files(void);
 /* Release what a finished @dw still holds. */

@@ -213,29 +213,66 @@ static int khttpd_entry_write_user(struct khttpd_entry *e, u64 off,
 	return 0;
 }
 
-void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
+/*
+ * A docroot file's body bytes from @pos, from uptodate page cache folios
+ * only (looked up without waiting), and only while the file still has
+ * the length the answer promises.
+ */
+static bool khttpd_entry_file_copy(const struct khttpd_entry *e, u64 pos,
+				   void *dst, u32 len)
+{
+	struct address_space *mapping = e->file->f_mapping;
+
+	if (i_size_read(file_inode(e->file)) < e->layout.body_len)
+		return false;
+	while (len) {
+		struct folio *folio = filemap_get_folio(mapping,
+							pos >> PAGE_SHIFT);
+		size_t foff;
+		u32 n;
+
+		if (IS_ERR(folio))
+			return false;
+		if (!folio_test_uptodate(folio)) {
+			folio_put(folio);
+			return false;
+		}
+		foff = pos - folio_pos(folio);
+		n = min_t(u64, len, folio_size(folio) - foff);
+		memcpy_from_folio(dst, folio, foff, n);
+		folio_put(folio);
+		dst += n;
+		pos += n;
+		len -= n;
+	}
+	return true;
+}
+
+bool khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 		       u32 len)
 {
+	u64 body = (u64)e->layout.nm_len + e->layout.fields_len;
+
 	while (len) {
 		unsigned int poff = offset_in_page(off);
 		u32 n = min_t(u32, len, PAGE_SIZE - poff);
 
+		if (e->file && off >= body)
+			return khttpd_entry_file_copy(e, off - body, dst, len);
+		if (e->file)
+			n = min_t(u64, n, body - off);
 		memcpy_from_page(dst, e->pages[off >> PAGE_SHIFT], poff, n);
 		dst += n;
 		off += n;
 		len -= n;
 	}
+	return true;
 }
 
 /* Where the body starts: a docroot file's is at offset 0 of its file. */
 u64 khttpd_entry_body_start(const struct khttpd_entry *e)
 {
 	return (u64)e->layout.nm_len + e->layout.fields_len;
-}
-
-bool khttpd_entry_in_memory(const struct khttpd_entry *e, u64 off, u64 len)
-{
-	return !e->file || off + len <= khttpd_entry_body_start(e);
 }
 
 /*
@@ -793,7 +830,7 @@ int khttpd_store_list(struct khttpd_list *l)
 	char *kbuf;
 	int err = 0;
 
-	if (l->reserved0 || memchr_inv(l->reserved, 0, sizeof(l->reserved)))
+	if (l->flags || memchr_inv(l->reserved, 0, sizeof(l->reserved)))
 		return -EINVAL;
 	if (l->cursor == KHTTPD_LIST_END || bucket >= ARRAY_SIZE(khttpd_store))
 		return -EINVAL;

@@ -51,10 +51,12 @@ struct khttpd_entry *khttpd_entry_get(struct khttpd_entry *e);
 const struct khttpd_layout *khttpd_entry_layout(const struct khttpd_entry *e);
 /* The representation a stored resource is (false for an error response). */
 bool khttpd_entry_repr(const struct khttpd_entry *e, struct khttpd_repr *rep);
-/* Is [@off, @off + @len) in the entry's own pages (not a file's)? */
-bool khttpd_entry_in_memory(const struct khttpd_entry *e, u64 off, u64 len);
-/* only for bytes khttpd_entry_in_memory() */
-void khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
+/*
+ * Copy [@off, @off + @len) of @e.  False, for a docroot file, if a page
+ * of it is not in the page cache (or not uptodate) or the file shrank:
+ * then send it by reference, which knows how to wait for it or abort.
+ */
+bool khttpd_entry_copy(const struct khttpd_entry *e, u64 off, void *dst,
 		       u32 len);
 int khttpd_entry_bvecs(const struct khttpd_entry *e, u64 off, u64 len,
 		       struct bio_vec *bv, unsigned int max, size_t *bytes,

@@ -334,6 +334,32 @@ TEST_F(ctl, list_pages_through_everything)
 	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_LIST, &l, sizeof(l)));
 }
 
+/* The docroot's listing: empty without one; unknown flags refused. */
+TEST_F(ctl, list_docroot_flag)
+{
+	char buf[256] __attribute__((aligned(8)));
+	struct khttpd_list l = {
+		.size = sizeof(l), .buf = (uintptr_t)buf,
+		.buf_len = sizeof(buf), .flags = KHTTPD_LIST_DOCROOT,
+	};
+
+	ASSERT_EQ(0, khttpd_put(&self->c, "/stored", "text/plain", "x", 1,
+				NULL, 0));
+	/* the fixture's server has a store and no docroot */
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_LIST, &l, sizeof(l)));
+	EXPECT_EQ(0, l.count);
+	EXPECT_EQ(KHTTPD_LIST_END, l.cursor);
+	l.cursor = 0;
+	l.flags = 2;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_LIST, &l, sizeof(l)));
+	l.flags = KHTTPD_LIST_DOCROOT;
+	l.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_LIST, &l, sizeof(l)));
+	l.reserved[1] = 0;
+	l.cursor = 4096ULL << 32;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_LIST, &l, sizeof(l)));
+}
+
 TEST_F(ctl, stats_follow_traffic)
 {
 	struct khttpd_stats s0, s1;

@@ -72,7 +72,8 @@ static void usage(void)
 "                                store FILE at URLPATH; T defaults to the type\n"
 "                                /etc/mime.types gives its extension\n"
 "  rm URLPATH                    remove an entry\n"
-"  ls                            list the content store\n"
+"  ls [--docroot]                list the content store (--docroot: the\n"
+"                                files the docroot's file cache holds)\n"
 "  stats [--watch [SEC]]         counters (every SEC seconds, default 1)\n"
 "  config [KEY[=VALUE]]...       show or change settings\n"
 "  load DIR [--prefix P]         store every file under DIR at P/relative/path\n"
@@ -394,12 +395,21 @@ static int cmd_rm(int argc, char **argv)
 
 static int cmd_ls(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "docroot", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
 	static char buf[65536] __attribute__((aligned(8)));
 	struct khttpd_list l = { .size = sizeof(l) };
 	bool first = true;
-	int err;
+	int err, opt;
 
-	if (argc != 1)
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'D')
+			usage_error("bad option for ls");
+		l.flags = KHTTPD_LIST_DOCROOT;
+	}
+	if (optind != argc)
 		usage_error("ls takes no arguments");
 	if (json)
 		printf("[");

@@ -67,6 +67,10 @@
  *	the next page starts, or KHTTPD_LIST_END.  Entries changed during a
  *	listing may be missed or seen twice.  -EINVAL if @buf_len cannot hold
  *	the next record; -EINVAL for a cursor that was never returned.
+ *	With KHTTPD_LIST_DOCROOT in @flags, page through the docroot's file
+ *	cache instead: the request paths it holds an open file for, with the
+ *	file's size and modification time (names cached as 301, 403 or 404
+ *	are not listed); nothing when there is no docroot.
  *
  * KHTTPD_CMD_GET_STATS (struct khttpd_stats, out)
  *	Counters since the module was loaded (summed over CPUs).
@@ -188,9 +192,11 @@ struct khttpd_list {
 	__u64 cursor;		/* in: 0 or a returned cursor; out: next */
 	__u64 buf;		/* user address of the record buffer */
 	__u32 buf_len;
-	__u32 reserved0;
+	__u32 flags;		/* KHTTPD_LIST_* */
 	__u64 reserved[2];
 };
+
+#define KHTTPD_LIST_DOCROOT	(1U << 0)	/* the docroot's file cache */
 
 /* One record of a listing, 8-byte aligned, followed by the next. */
 struct khttpd_list_entry {
