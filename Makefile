@@ -87,7 +87,34 @@ $(BUILD)/ksrc/.stamp: | deps
 		'*/scripts/const_structs.checkpatch'
 	@touch $@
 
-selftests: $(SELFTESTS)
+# docroot_test serves from ext4 (on a loop device) and overlayfs, which
+# Debian builds as xz-compressed modules, ext4 with modules of its own.
+# They are copied decompressed (busybox and the debug kernel need not
+# decompress) with "order": every one after what it needs, as modules.dep
+# of the target kernel says, so that the guest can load them one by one.
+# crc32c_generic: ext4 and jbd2 ask the crypto API for crc32c at mount.
+FSMODS := crc32c_generic ext4 loop overlay
+FSMOD_ORDER := $(BUILD)/fsmod/order
+$(FSMOD_ORDER): /lib/modules/$(KVER)/modules.dep
+	@rm -rf $(@D)
+	@mkdir -p $(@D)
+	@set -e; d=/lib/modules/$(KVER); : > $@.tmp; \
+	for m in $(FSMODS); do \
+		l=$$(grep -E "(^|/)$$m\.ko(\.xz)?:" $$d/modules.dep); \
+		[ -n "$$l" ] || { echo "no module $$m in $$d" >&2; exit 1; }; \
+		for p in $$(echo "$${l#*:}" | tr ' ' '\n' | tac) $${l%%:*}; do \
+			n=$${p##*/}; n=$${n%.xz}; \
+			! grep -qx "$$n" $@.tmp || continue; \
+			case $$p in \
+			*.xz) xz -dc $$d/$$p > $(@D)/$$n ;; \
+			*) cp $$d/$$p $(@D)/$$n ;; \
+			esac; \
+			echo "$$n" >> $@.tmp; \
+		done; \
+	done; \
+	mv $@.tmp $@
+
+selftests: $(SELFTESTS) $(FSMOD_ORDER)
 
 # Guest binaries are static: the guest has busybox and little else.  The
 # helpers are linked into each (not *_test.c: they are no tests).
