@@ -343,6 +343,8 @@ run_point() { # scenario server conns path pipeline close cpus rep secs
 		wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s $lua \
 		http://127.0.0.1:8080 2>&1 | grep '^WRK,')
 	mark
+	# no summary from wrk (its script failed, it crashed): the point failed
+	[ -n "$out" ] || echo "FAILED,$srv,$rep,$sc,wrk gave no summary"
 	# FAST,scenario,server,conns,server_cpus,rep,requests,requests_fast,
 	# fast_handoffs: khttpd's counters over the point
 	case $srv in khttpd*)
@@ -570,10 +572,10 @@ for rep in $(seq 1 $reps); do
 		0) ;;
 		2) continue ;;	# not available: said so on NOTAVAIL
 		*) echo "# $srv failed to start" >&2
-		   echo "FAILED,$srv,$rep,failed to start"; continue ;;
+		   echo "FAILED,$srv,$rep,all,failed to start"; continue ;;
 		esac
 		if [ "$mode" = docroot ] && ! dr_check $srv; then
-			echo "FAILED,$srv,$rep,answers differ from the files"
+			echo "FAILED,$srv,$rep,all,answers differ from the files"
 			stop_server $srv
 			continue
 		fi

@@ -11,11 +11,11 @@
 -- request() only picks one of them, to keep that call cheap.  wrk's cost
 -- does not count in the server's CPU per request (the server's vCPUs'
 -- own instruction count), only in req/s.
-local set = tonumber(os.getenv("WRK_SET") or "0")
+local set = tonumber(os.getenv("WRK_SET") or "") or 0
 local setfmt = os.getenv("WRK_SETFMT") or "/s/%04d.bin"
 local path = os.getenv("WRK_PATH") or "/"
-local rlen = tonumber(os.getenv("WRK_RANGE_LEN") or "0")
-local rsize = tonumber(os.getenv("WRK_RANGE_SIZE") or "0")
+local rlen = tonumber(os.getenv("WRK_RANGE_LEN") or "") or 0
+local rsize = tonumber(os.getenv("WRK_RANGE_SIZE") or "") or 0
 -- distinct random ranges formatted per thread
 local NRANGES = 4096
 
