@@ -9,10 +9,16 @@
 # server's vCPU per kernel symbol.  Results go to bench/results/
 # (CSV, markdown, PNG charts); scripts/bench_report.py writes them.
 #
-#   scripts/bench.sh [quick|full]
+#   scripts/bench.sh [quick|full|docroot]
+#
+# docroot runs only the docroot points (khttpd's docroot beside its store,
+# uring-httpd, nginx and h2o, over a tree on ext4 in the guest; see
+# scripts/guest/bench.sh), about half an hour; BENCH_SECS and BENCH_REPS
+# (default 5 and 2) change its length.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
+case $mode in quick|full|docroot) ;; *) echo "usage: $0 [quick|full|docroot]" >&2; exit 2 ;; esac
 BUILD=${BUILD:-$PWD/build}
 out=bench/results
 mkdir -p "$out"
@@ -27,6 +33,7 @@ echo "bench: $mode run, $smp vCPUs under -icount; progress below, log in $log"
 start=$(date +%s)
 KHTTPD_VMDIR=$BUILD/vm-bench scripts/vm --icount --smp $smp --mem 2048 --timeout 10800 \
 	--insns "$insns" -- \
+	env BENCH_SECS="${BENCH_SECS:-}" BENCH_REPS="${BENCH_REPS:-}" \
 	/khttpd/scripts/bench.sh "$mode" 2>&1 | tee "$log" |
 	grep --line-buffered -E '^# |RESULT' |
 	while IFS= read -r line; do
@@ -48,12 +55,13 @@ grep '^RESULT,' "$log" > "$out/raw-$mode.csv"
 grep '^SIDE,' "$log" > "$out/side-$mode.csv" || true
 grep '^FAST,' "$log" > "$out/fast-$mode.csv" || true
 grep '^NOTAVAIL,' "$log" | sort -u > "$out/notavail-$mode.csv" || true
+grep '^FAILED,' "$log" > "$out/failed-$mode.csv" || true
 # The profile windows' PROF lines (a block address each) and the guest's
 # kernel symbols stay in $BUILD: the report keeps their per-symbol sums.
 grep -v '^PROF ' "$insns" > "$out/insns-$mode.txt"
 syms=$BUILD/bench-$mode.syms
 grep -aE '^(KSYM|KMOD) |^PROFWIN,' "$log" > "$syms" || true
-grep '^# kernel' "$log" | head -n 1 > "$out/meta-$mode.txt"
+grep -E '^# (kernel|docroot)' "$log" > "$out/meta-$mode.txt" || true
 echo "vcpus $smp" >> "$out/meta-$mode.txt"
 python3 scripts/bench_report.py "$mode" "$out" "$insns" "$syms"
 echo "bench: results in $out/results-$mode.md and $out/*.png"

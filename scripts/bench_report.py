@@ -22,14 +22,43 @@ import sys
 from collections import defaultdict
 
 mode, out = sys.argv[1], sys.argv[2]
-SERVERS = ["khttpd", "khttpd-fp0", "uring-httpd", "nginx", "h2o"]
-NAME = {"khttpd-fp0": "khttpd fastpath=0"}
+SERVERS = ["khttpd", "khttpd-fp0", "khttpd-dr", "uring-httpd", "nginx", "h2o"]
+# khttpd answers from its store (khttpctl load/put: in memory) or, as
+# khttpd-dr, from its docroot (khttpctl start --root: the page cache); the
+# names say which, since the store is no docroot
+NAME = {"khttpd": "khttpd store", "khttpd-fp0": "khttpd store fastpath=0",
+        "khttpd-dr": "khttpd docroot"}
+# Where each server's answers come from, per mode (scripts/guest/bench.sh)
+SOURCE = {
+    "khttpd": "its store: `khttpctl load` of the tree, in memory, sent by "
+              "page reference",
+    "khttpd-fp0": "its store, as khttpd, with `fastpath=0`",
+    "khttpd-dr": "its docroot: `khttpctl start --root TREE --user nobody` "
+                 "(and `khttpctl mime`), no store entries; hot files sent "
+                 "from the page cache's folios, lookups in its file cache",
+    "uring-httpd": "its docroot: `--root TREE` (openat2 + statx, an open-file "
+                   "cache, bodies spliced from the file) since commit "
+                   "ea5e049; the code before it (the full run of "
+                   "BENCHMARKS.md) served an in-memory copy (memfd)",
+    "nginx": "its docroot: `root TREE`, `sendfile on`, `tcp_nopush on`, "
+             "`open_file_cache`",
+    "h2o": "its docroot: `file.dir: TREE` (2.2 reads a file and writes it)",
+}
+TREE = {"docroot": "the ext4 tree (a loop device over an image in the guest's "
+                   "RAM, mounted noatime; every file hot in the page cache)"}
+if mode == "docroot":
+    SOURCE["khttpd"] = ("its store: `khttpctl load` of copies of the tree's "
+                        "hot files (index.html, 16k.bin, 1m.bin), no docroot: "
+                        "it runs no working-set point")
+    SOURCE["uring-httpd"] += (", `--open-file-cache 20000 "
+                              "--open-file-cache-valid-ms 60000` (as nginx's)")
+    SOURCE["nginx"] += " `max=20000 inactive=60s`, `open_file_cache_valid 60s`"
 REF = "uring-httpd"	# the counts' ratios are against it
 # sw: the server threads' context switches; c_*: on the server CPUs, tasks
 # switched in, interrupts, NET_RX, NET_TX and TIMER softirqs (per point)
 COLS = ["scenario", "server", "conns", "cpus", "rep", "rps", "p50", "p90",
         "p99", "p999", "errors", "busy", "usr", "sys", "sirq", "requests",
-        "m0", "m1", "sw", "c_pc", "c_irq", "c_rx", "c_tx", "c_tm"]
+        "m0", "m1", "sw", "c_pc", "c_irq", "c_rx", "c_tx", "c_tm", "bytes"]
 # the point's second, short run (scripts/guest/bench.sh side_point)
 SIDE = ["scenario", "server", "conns", "cpus", "rep", "requests", "syscalls",
         "ss_req", "segs_out", "dsegs_out", "segs_in", "dsegs_in",
@@ -46,7 +75,20 @@ LABEL = {
     "churn": "Connection: close, 64 conns",
     "sweep": "keep-alive, 13 B body, connection sweep",
     "scaling": "keep-alive, 13 B body, server vCPUs",
+    "dr16k": "docroot on ext4: 16 KiB file, hot, 64 conns",
+    "dr1m": "docroot on ext4: 1 MiB file, hot, 16 conns",
+    "dr10k": "docroot on ext4: 10,000 files of 4 KiB at random, 64 conns",
+    "rng4k": "docroot on ext4: Range bytes=0-4095 of the 1 MiB file, 64 conns",
+    "rng64k": "docroot on ext4: random 64 KiB Range of the 1 MiB file, 64 conns",
 }
+# The body each answer of a scenario has: wrk's bytes per request must be
+# that and at most HEAD_MAX of status line and header fields, or the point
+# failed (a 404, a whole file for a range, a short answer); pipelined
+# points are not checked (wrk counts DEPTH requests per answer read)
+BODY = {"ka13": 13, "ka16k": 16384, "file1m": 1048576,
+        "churn": 13, "sweep": 13, "scaling": 13, "dr16k": 16384,
+        "dr1m": 1048576, "dr10k": 4096, "rng4k": 4096, "rng64k": 65536}
+HEAD_MAX = 1024
 
 # MARK <seq> <nvcpus> <user0> <kernel0> <trans0> <user1> <kernel1> <trans1> ...
 # (files from before the transitions were counted: pairs, no <transN>)
@@ -149,6 +191,11 @@ def optional_rows(kind, min_len):
 fast = {tuple(r[1:6]): [float(x) for x in r[6:9]]
         for r in optional_rows("fast", 9)}
 notavail = {r[1]: ",".join(r[2:]) for r in optional_rows("notavail", 3)}
+# FAILED,server,rep,scenario,why: a server that did not start or answered
+# wrongly (scenario "all"), or a point wrk gave no summary of
+failed_srv = defaultdict(list)
+for r in optional_rows("failed", 5):
+    failed_srv[(r[1], r[3])].append(f"repetition {r[2]}: {','.join(r[4:])}")
 
 rows = []
 with open(os.path.join(out, f"raw-{mode}.csv")) as f:
@@ -158,6 +205,18 @@ with open(os.path.join(out, f"raw-{mode}.csv")) as f:
         for k in COLS[2:]:
             if k != "cpus" and k in d and k not in COLS[18:]:
                 d[k] = float(d[k])
+        # a repetition failed if wrk saw errors or answers of the wrong size
+        d["failed"] = None
+        if d["errors"]:
+            d["failed"] = f"{int(d['errors'])} errors"
+        body = BODY.get(d["scenario"])
+        # (wrk counts the bytes of the answers in flight when it stopped,
+        # at most one per connection, and not their requests)
+        if d.get("bytes") not in (None, "") and body and d["requests"]:
+            n, got = d["requests"], float(d["bytes"])
+            if not body * n <= got <= (body + HEAD_MAX) * (n + d["conns"]):
+                d["failed"] = (f"{got / n:,.0f} bytes per answer, not "
+                               f"{body:,} and a head")
         add_insns(d)
         add_side(d, sides.get(key))
         fc = fast.get(key)
@@ -187,6 +246,9 @@ for (sc, conns, cpus, srv), rs in points.items():
               "sirq", "errors", "i_usr", "i_sys", "i_sirq", "i_other",
               "cap", "spread"]:
         s[k] = med(rs, k)
+    # one failed repetition fails the point: no figure for it
+    s["failed"] = "; ".join(f"repetition {int(x['rep'])}: {x['failed']}"
+                            for x in rs if x["failed"]) or None
     s["rps_min"] = min(x["rps"] for x in rs)
     s["rps_max"] = max(x["rps"] for x in rs)
     s["cap_min"] = min(x["cap"] for x in rs)
@@ -202,6 +264,10 @@ for (sc, conns, cpus, srv), rs in points.items():
 order = {k: i for i, k in enumerate(LABEL)}
 summary.sort(key=lambda s: (order.get(s["scenario"], 99), s["conns"],
                             s["cpus"], SERVERS.index(s["server"])))
+# Failed points are reported as failed and nowhere as figures: not in the
+# tables' numbers, the ratios, the targets or the charts
+failed_pts = [s for s in summary if s["failed"]]
+summary = [s for s in summary if not s["failed"]]
 
 with open(os.path.join(out, f"results-{mode}.csv"), "w", newline="") as f:
     w = csv.writer(f)
@@ -214,7 +280,7 @@ with open(os.path.join(out, f"results-{mode}.csv"), "w", newline="") as f:
                 "busiest_server_vcpu_over_mean",
                 "tick_user_us_per_req", "tick_sys_us_per_req",
                 "tick_softirq_us_per_req"] +
-               [f"{k}_per_req" for k in COUNTS])
+               [f"{k}_per_req" for k in COUNTS] + ["failed"])
     for s in summary:
         w.writerow([s["scenario"], s["conns"], s["cpus"], s["server"], s["n"],
                     round(s["rps"]), round(s["rps_min"]), round(s["rps_max"]),
@@ -226,7 +292,10 @@ with open(os.path.join(out, f"results-{mode}.csv"), "w", newline="") as f:
                     round(s["spread"], 3), s["usr"],
                     s["sys"], s["sirq"]] +
                    ["" if s[k] is None else round(s[k][0], 3)
-                    for k in COUNTS])
+                    for k in COUNTS] + [""])
+    for s in failed_pts:
+        w.writerow([s["scenario"], s["conns"], s["cpus"], s["server"], s["n"]] +
+                   [""] * (19 + len(COUNTS)) + [s["failed"]])
 
 
 def by(sc, conns=None, cpus="0"):
@@ -243,16 +312,27 @@ def ms(us):
 # per request (1/rps) is what a request costs the whole system, server and
 # wrk together; the instruction counts split it between the server's vCPUs
 # and the others (wrk and the loopback path it drives).
+# The ratios' khttpd: its store, or in the docroot points its docroot
+KREF = "khttpd-dr" if mode == "docroot" else "khttpd"
 lines = []
-lines.append("| scenario | server | req/s (median, min-max) | khttpd's req/s ÷ this "
+present = [x for x in SERVERS if any(s["server"] == x for s in summary + failed_pts)
+           or any(k[0] == x for k in failed_srv)]
+lines.append("| server | answers from |")
+lines.append("|---|---|")
+for x in present:
+    lines.append(f"| {srvname(x)} | {SOURCE.get(x, '')} |")
+lines.append("")
+lines.append(f"TREE: {TREE.get(mode, 'the tmpfs tree /tmp/www (the same three files)')}.")
+lines.append("")
+lines.append(f"| scenario | server | req/s (median, min-max) | {srvname(KREF)}'s req/s ÷ this "
              "| p50 / p90 / p99 / p99.9 ms | server vCPU busy "
-             "| **server CPU µs/req** (user + sys + softirq) | ÷ khttpd's "
+             f"| **server CPU µs/req** (user + sys + softirq) | ÷ {srvname(KREF)}'s "
              "| wrk side µs/req | server-bound req/s |")
 lines.append("|---|---|---|---|---|---|---|---|---|---|")
 for s in summary:
-    k = by(s["scenario"], s["conns"], s["cpus"]).get("khttpd")
+    k = by(s["scenario"], s["conns"], s["cpus"]).get(KREF)
     ratio = cost = ""
-    if k and s["server"] != "khttpd" and s["rps"] and k["rps"]:
+    if k and s["server"] != KREF and s["rps"] and k["rps"]:
         ratio = f"{k['rps'] / s['rps']:.2f}"
         cost = f"{s['cpu_us'] / k['cpu_us']:.2f}" if k["cpu_us"] else ""
     bound = "" if s["busy"] >= 95 else " (not saturated)"
@@ -268,9 +348,16 @@ for s in summary:
         f"| **{s['cpu_us']:.1f}** ({s['i_usr']:.1f} + {s['i_sys']:.1f} + {s['i_sirq']:.1f}) "
         f"| {cost} | {s['i_other']:.1f} | {s['cap']:,.0f} "
         "|" + (f" errors: {int(s['errors'])}" if s["errors"] else ""))
+for s in failed_pts:
+    lines.append(f"| {LABEL.get(s['scenario'], s['scenario'])} | {srvname(s['server'])} "
+                 f"| **failed**: {s['failed']} | | | | | | | |")
 for srv, why in notavail.items():
     lines.append(f"| every scenario | {srvname(srv)} | not available: {why} "
                  "| | | | | | | |")
+for (srv, sc), whys in failed_srv.items():
+    lines.append(f"| {'every scenario' if sc == 'all' else LABEL.get(sc, sc)} "
+                 f"| {srvname(srv)} | **failed**: "
+                 f"{'; '.join(whys)} | | | | | | | |")
 
 # Scaling: the keep-alive 13 B point on 1 vCPU and the scaling points
 scal = defaultdict(dict)
@@ -363,9 +450,12 @@ table = "\n".join(lines)
 # scripts/bench.sh passes the plugin's file and the guest's symbol lines
 # (KSYM, KMOD, PROFWIN: scripts/guest/bench.sh profile()); they are
 # turned into profile-<mode>.csv, which a later report reads as it is:
-#   IPROF,server,rank,percent,insns,us_per_req,symbol
-#   IPROFWIN,server,vcpu,window_insns,user_insns,requests,marks_insns,checked
-PROF_TOP = 15
+#   IPROF,server,rank,percent,insns,us_per_req,symbol,load
+#   IPROFWIN,server,vcpu,window_insns,user_insns,requests,marks_insns,checked,load
+# (load: the scenario whose load the window ran; ka13 where it is absent)
+# The docroot run keeps more symbols: its targets compare two profiles.
+PROF_TOP = 200 if mode == "docroot" else 15
+PROF_SHOW = 15	# of them in the markdown's tables
 
 
 def ksyms_read(path):
@@ -383,7 +473,8 @@ def ksyms_read(path):
                 r = w[0].split(",")
                 wins.append({"server": r[1], "win": int(r[2]), "m0": int(r[3]),
                              "m1": int(r[4]),
-                             "requests": int(r[5]) if len(r) > 5 and r[5] else 0})
+                             "requests": int(r[5]) if len(r) > 5 and r[5] else 0,
+                             "load": r[6] if len(r) > 6 and r[6] else "ka13"})
     return core, mods, wins
 
 
@@ -451,14 +542,14 @@ def profiles_from_run(insns_path, ksyms_path):
         a, b = marks.get(w["m0"]), marks.get(w["m1"])
         around = sum(b[vcpu]) - sum(a[vcpu]) if a and b else 0
         rows.append(["IPROFWIN", w["server"], vcpu, total, user, w["requests"],
-                     around, checked])
+                     around, checked, w["load"]])
         per = symbolize(p, core, mods.get(w["win"], []))
         top = sorted(per.items(), key=lambda kv: -kv[1])[:PROF_TOP]
         for rank, (sym, n) in enumerate(top, 1):
             rows.append(["IPROF", w["server"], rank,
                          f"{n / total * 100:.2f}" if total else "0",
                          n, f"{n / w['requests'] / 1000:.3f}"
-                         if w["requests"] else "", sym])
+                         if w["requests"] else "", sym, w["load"]])
     return rows
 
 
@@ -471,35 +562,95 @@ if os.path.exists(pf):
     with open(pf) as f:
         for r in csv.reader(f):
             if r and r[0] == "IPROFWIN" and len(r) >= 8:
-                pwin[r[1]] = r
+                pwin[(r[1], r[8] if len(r) > 8 else "ka13")] = r
             elif r and r[0] == "IPROF" and len(r) >= 7:
-                prof[r[1]].append(r)
+                prof[(r[1], r[7] if len(r) > 7 else "ka13")].append(r)
+LOADS = {"ka13": "keep-alive 13 B load (64 connections)",
+         "dr16k": "docroot 16 KiB load (64 connections, the ext4 tree's hot "
+                  "16 KiB file)",
+         "dr1m": "docroot 1 MiB load (16 connections, the ext4 tree's hot "
+                 "1 MiB file)"}
 plines = []
 if pwin:
     plines.append(
-        "Profiles: the server vCPU's instructions over 2 s of the "
-        "keep-alive 13 B load (64 connections), with flow steering on as in "
+        "Profiles: the server vCPU's instructions over 2 s of a load "
+        "(below), with flow steering on as in "
         "the measured points.  Exact instruction counts from the vcpu_insns "
         "plugin, each translation block's counted whole and attributed to "
         "the symbol containing the block's start address (the guest's "
         "kallsyms); user space is one bucket, `[user]`.  Not sampled: no "
         "skew towards softirq exits or irq-restoring unlocks.")
-for srv in SERVERS:
-    if srv not in pwin:
-        continue
-    _, _, vcpu, total, user, req, around, checked = pwin[srv][:8]
+for srv, load in sorted(pwin, key=lambda k: (list(LOADS).index(k[1])
+                                            if k[1] in LOADS else 99,
+                                            SERVERS.index(k[0]))):
+    _, _, vcpu, total, user, req, around, checked = pwin[(srv, load)][:8]
     total, user, req, around = int(total), int(user), int(req), int(around)
     per = f", {total / req / 1000:.2f} µs/req over {req:,} requests" if req else ""
     share = (f"; the window is {total / around * 100:.2f}% of vCPU {vcpu}'s "
              f"count between the marks around it" if around else "")
     plines.append(
-        f"**{srvname(srv)}** (vCPU {vcpu}: {total:,} instructions{per}, "
+        f"**{srvname(srv)}**, {LOADS.get(load, load)} (vCPU {vcpu}: {total:,} instructions{per}, "
         f"user {user / total * 100 if total else 0:.1f}%; the per-block "
         f"sum matches the vCPU's own count: {checked}{share})\n\n"
         "| symbol | % of the vCPU's instructions | µs/req |\n|---|---|---|\n" +
-        "\n".join(f"| `{r[6]}` | {r[3]}% | {r[5]} |" for r in prof[srv]))
+        "\n".join(f"| `{r[6]}` | {r[3]}% | {r[5]} |" for r in prof[(srv, load)][:PROF_SHOW]))
+
+# --- the docroot targets (issue 16) ---------------------------------------
+# Server CPU per request (the server vCPU's instructions): khttpd's docroot
+# per 1 MiB answer from the page cache at most 0.6 times nginx's and
+# uring-httpd's, and within 10% of khttpd's store for hot 16 KiB and 1 MiB
+# files.  A failed or missing point leaves its target unmeasured.
+tlines = []
+if mode == "docroot":
+    TARGETS = [("dr1m", "khttpd-dr", "nginx", 0.6),
+               ("dr1m", "khttpd-dr", "uring-httpd", 0.6),
+               ("dr16k", "khttpd-dr", "khttpd", 1.10),
+               ("dr1m", "khttpd-dr", "khttpd", 1.10)]
+    tlines += ["Targets (server CPU µs per request, medians):", "",
+               "| point | ratio | target | measured | |", "|---|---|---|---|---|"]
+    for sc, a, b, tgt in TARGETS:
+        pa, pb = by(sc).get(a), by(sc).get(b)
+        what = f"{srvname(a)} ÷ {srvname(b)}"
+        if not pa or not pb or not pb["cpu_us"]:
+            tlines.append(f"| {LABEL[sc]} | {what} | ≤ {tgt} | not measured "
+                          "(a point failed or is missing) | |")
+            continue
+        r = pa["cpu_us"] / pb["cpu_us"]
+        tlines.append(f"| {LABEL[sc]} | {what} | ≤ {tgt} | {r:.2f} "
+                      f"({pa['cpu_us']:.1f} / {pb['cpu_us']:.1f}) "
+                      f"| {'met' if r <= tgt else 'missed'} |")
+
+    # Where the difference goes: the symbols whose µs/req differ most
+    # between two servers' profiles of one load (each profile keeps its
+    # PROF_TOP symbols: a symbol beyond one's list counts as 0 there, "-")
+    def pmap(srv, load):
+        return {r[6]: float(r[5]) for r in prof.get((srv, load), []) if r[5]}
+    for load, a, b in [("dr16k", "khttpd-dr", "khttpd"),
+                       ("dr1m", "khttpd-dr", "khttpd"),
+                       ("dr1m", "khttpd-dr", "uring-httpd"),
+                       ("dr1m", "khttpd-dr", "nginx")]:
+        ma, mb = pmap(a, load), pmap(b, load)
+        if not ma or not mb:
+            continue
+        ta = int(pwin[(a, load)][3]) / int(pwin[(a, load)][5]) / 1000
+        tb = int(pwin[(b, load)][3]) / int(pwin[(b, load)][5]) / 1000
+        syms = sorted(set(ma) | set(mb),
+                      key=lambda k: -abs(ma.get(k, 0) - mb.get(k, 0)))[:15]
+        tlines += ["", f"{LOADS[load]}: {srvname(a)} {ta:.2f} µs/req against "
+                   f"{srvname(b)} {tb:.2f} in their profiles; the symbols "
+                   f"that differ most (µs/req; \"-\": not in that profile's "
+                   f"top {PROF_TOP}):", "",
+                   f"| symbol | {srvname(a)} | {srvname(b)} | difference |",
+                   "|---|---|---|---|"]
+        for k in syms:
+            va, vb = ma.get(k), mb.get(k)
+            tlines.append(f"| `{k}` | {'-' if va is None else f'{va:.3f}'} "
+                          f"| {'-' if vb is None else f'{vb:.3f}'} "
+                          f"| {(va or 0) - (vb or 0):+.3f} |")
+
 with open(os.path.join(out, f"results-{mode}.md"), "w") as f:
-    f.write(table + "\n\n" + "\n\n".join(plines) + "\n")
+    f.write(table + "\n\n" + ("\n".join(tlines) + "\n\n" if tlines else "")
+            + "\n\n".join(plines) + "\n")
 
 # --- charts -------------------------------------------------------------
 def gp(script):
@@ -508,8 +659,10 @@ def gp(script):
 
 PRESENT = [x for x in SERVERS if any(s["server"] == x for s in summary)]
 TITLES = " ".join(srvname(x).replace(" ", "_") for x in PRESENT)
-main = [s for s in summary if s["scenario"] in ("ka13", "ka16k", "file1m",
-                                                  "pipe16", "churn")]
+CHART = (["dr16k", "dr1m", "dr10k", "rng4k", "rng64k"] if mode == "docroot"
+         else ["ka13", "ka16k", "file1m", "pipe16", "churn"])
+BIG = ("file1m", "dr1m")	# charted apart: their scale
+main = [s for s in summary if s["scenario"] in CHART]
 scen = [sc for sc in LABEL if any(s["scenario"] == sc for s in main)]
 dat = os.path.join(out, f"rps-{mode}.dat")
 with open(dat, "w") as f:
@@ -531,8 +684,8 @@ plot for [i=2:{len(PRESENT) + 1}] "{dat}" using i:xtic(1) title word("{TITLES}",
 """)
 
 # CPU per request, stacked: small answers and the 1 MiB file apart (scale)
-for part, names in [("", [x for x in scen if x != "file1m"]),
-                    ("-1m", [x for x in scen if x == "file1m"])]:
+for part, names in [("", [x for x in scen if x not in BIG]),
+                    ("-1m", [x for x in scen if x in BIG])]:
     if not names:
         continue
     dat = os.path.join(out, f"cpu{part}-{mode}.dat")
@@ -548,14 +701,15 @@ set xtics rotate by -40
 plot "{dat}" using 2:xtic(1) title "user", "" using 3 title "system", "" using 4 title "softirq"
 """)
 
-b = by("ka13")
+LAT = "dr16k" if mode == "docroot" else "ka13"
+b = by(LAT)
 dat = os.path.join(out, f"latency-{mode}.dat")
 with open(dat, "w") as f:
     f.write("# percentile " + " ".join(PRESENT) + "\n")
     for p in ["p50", "p90", "p99", "p999"]:
         f.write(p + " " + " ".join(str(b[x][p] / 1000 if x in b else 0) for x in PRESENT) + "\n")
 gp(common + f"""set output "{out}/latency-{mode}.png"
-set title "Latency percentiles (ms), keep-alive 13 B, 64 connections"
+set title "Latency percentiles (ms), {LABEL[LAT]}"
 plot for [i=2:{len(PRESENT) + 1}] "{dat}" using i:xtic(1) title word("{TITLES}", i - 1)
 """)
 

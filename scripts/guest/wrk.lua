@@ -1,5 +1,6 @@
--- wrk script for make bench: optional pipelining and Connection: close,
--- and one machine-readable summary line with the percentiles we report.
+-- wrk script for make bench: optional pipelining, Connection: close and
+-- a Range header (WRK_RANGE, e.g. "bytes=0-4095"), and one machine-readable
+-- summary line with the percentiles we report.
 --
 -- The request stays static: wrk builds it once per thread with
 -- wrk.format() and never calls into Lua per request.  A global request()
@@ -9,10 +10,14 @@
 local depth = tonumber(os.getenv("WRK_PIPELINE") or "1")
 local path = os.getenv("WRK_PATH") or "/"
 local close = os.getenv("WRK_CLOSE") == "1"
+local range = os.getenv("WRK_RANGE") or ""
 
 init = function(args)
 	if close then
 		wrk.headers["Connection"] = "close"
+	end
+	if range ~= "" then
+		wrk.headers["Range"] = range
 	end
 	local format = wrk.format
 	local r = {}
