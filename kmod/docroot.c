@@ -459,6 +459,54 @@ static void khttpd_docroot_watch(struct khttpd_docroot *d,
 }
 
 /*
+ * The entries @dw's path has in the cache now (references), if it is a
+ * file: a lookup again of a name whose file has not changed keeps them.
+ */
+static void khttpd_docroot_was(struct khttpd_docroot *d,
+			       struct khttpd_dwait *dw,
+			       struct khttpd_entry **entry,
+			       struct khttpd_entry **gz)
+{
+	struct khttpd_dnode *n;
+
+	rcu_read_lock();
+	n = khttpd_dnode_find(d, dw->path, dw->path_len,
+			      jhash(dw->path, dw->path_len, 0));
+	/* the node's references last until a grace period ends */
+	if (n && n->entry)
+		*entry = khttpd_entry_get(n->entry);
+	if (n && n->gz)
+		*gz = khttpd_entry_get(n->gz);
+	rcu_read_unlock();
+}
+
+/*
+ * The entry for @file: @old again if it is of the same file, unchanged
+ * and answered the same way (then @file is closed), so that a name renewed
+ * every KHTTPD_DOCROOT_TTL keeps its entry and the pages it pins; else a
+ * new one, which takes over @file, and which pins the file's pages if
+ * they are all in the page cache already.
+ */
+static struct khttpd_entry *khttpd_docroot_entry(struct khttpd_entry *old,
+						 struct file *file,
+						 const struct kstat *st,
+						 const char *type,
+						 u8 repr_flags)
+{
+	struct khttpd_entry *e;
+
+	if (old && khttpd_entry_same(old, file, type, repr_flags)) {
+		fput(file);
+		khttpd_entry_pin(old);	/* if it has become wholly cached */
+		return khttpd_entry_get(old);
+	}
+	e = khttpd_entry_from_file(file, st, type, repr_flags);
+	if (!IS_ERR(e))
+		khttpd_entry_pin(e);
+	return e;
+}
+
+/*
  * Resolve @dw's path: the file (and its ".gz"), or the status it gets.
  * @name has room for the path, the index name and ".gz".
  */
@@ -468,8 +516,9 @@ static void khttpd_docroot_resolve(struct khttpd_docroot *d,
 {
 	char type[KHTTPD_TYPE_MAX + 1];
 	struct file *file, *gzfile = NULL;
+	struct khttpd_entry *old = NULL, *oldgz = NULL;
+	const struct cred *cred;
 	struct kstat st, gzst;
-	const struct cred *old;
 	size_t len;
 	int gz = 404;
 
@@ -478,7 +527,7 @@ static void khttpd_docroot_resolve(struct khttpd_docroot *d,
 		dw->status = 404;
 		return;
 	}
-	old = override_creds(d->cred);
+	cred = override_creds(d->cred);
 	khttpd_docroot_watch(d, dw, name, len);
 	dw->status = khttpd_docroot_open(d, name, &file, &st);
 	if (dw->status == 200) {
@@ -486,7 +535,7 @@ static void khttpd_docroot_resolve(struct khttpd_docroot *d,
 		gz = khttpd_docroot_open(d, name, &gzfile, &gzst);
 		name[len] = '\0';
 	}
-	revert_creds(old);
+	revert_creds(cred);
 	/* "/dir/" is "dir/index.html": a directory there is no index */
 	if (dw->status == 301 && dw->path[dw->path_len - 1] == '/')
 		dw->status = 404;
@@ -494,23 +543,26 @@ static void khttpd_docroot_resolve(struct khttpd_docroot *d,
 		return;
 
 	khttpd_mime_type(name, len, type);
-	dw->entry = khttpd_entry_from_file(file, &st, type,
-					   gz == 200 ? KHTTPD_REPR_VARY : 0);
+	khttpd_docroot_was(d, dw, &old, &oldgz);
+	dw->entry = khttpd_docroot_entry(old, file, &st, type,
+					 gz == 200 ? KHTTPD_REPR_VARY : 0);
 	if (IS_ERR(dw->entry)) {
 		fput(file);
 		dw->entry = NULL;
 		dw->status = 503;
 	}
-	if (gz != 200)
-		return;
-	if (dw->entry)
-		dw->gz = khttpd_entry_from_file(gzfile, &gzst, type,
-						KHTTPD_REPR_VARY |
-						KHTTPD_REPR_GZIP);
-	if (!dw->entry || IS_ERR(dw->gz)) {
+	if (gz == 200 && dw->entry)
+		dw->gz = khttpd_docroot_entry(oldgz, gzfile, &gzst, type,
+					      KHTTPD_REPR_VARY |
+					      KHTTPD_REPR_GZIP);
+	if (gz == 200 && (!dw->entry || IS_ERR(dw->gz))) {
 		fput(gzfile);
 		dw->gz = NULL;
 	}
+	if (old)
+		khttpd_entry_put(old);
+	if (oldgz)
+		khttpd_entry_put(oldgz);
 }
 
 /* Evict by the clock: names hit since the hand passed get another turn. */
@@ -617,6 +669,9 @@ static void khttpd_docroot_read(struct khttpd_dwait *dw)
 		dw->err = -EIO;
 		return;
 	}
+	/* a small file is wholly in now: later answers need no read */
+	if (n >= 0)
+		khttpd_entry_pin(dw->file_entry);
 	if (n >= 0 && khttpd_docroot_cached(file, start))
 		return;
 

@@ -65,6 +65,7 @@ void khttpd_stats_read(struct khttpd_stats *st)
 	st->conns_open = st->conns_accepted - st->conns_closed;
 	khttpd_store_usage(&st->entries, &st->content_bytes);
 	st->docroot_files = khttpd_docroot_files();
+	st->docroot_pinned = khttpd_store_pinned();
 	st->running = khttpd_server_running();
 }
 

@@ -31,6 +31,20 @@
 #include "store.h"
 
 /*
+ * A hot docroot file's body: a reference on each of its page cache pages,
+ * taken once (khttpd_entry_pin()), so that answers describe the pages
+ * straight from this array as stored content does, instead of looking
+ * each one up in the mapping and taking and dropping a reference on it
+ * per answer.  The pages cannot be reclaimed meanwhile: they are counted
+ * against mem_cap, in what the store leaves, and let go of with the entry.
+ */
+struct khttpd_pin {
+	u64 charge;			/* bytes counted in khttpd_pin_bytes */
+	unsigned int nr;
+	struct page *pages[];
+};
+
+/*
  * A stored response: [304 fields][200 fields][body] in pages (see
  * enum khttpd_part), immutable once published.  Page-backed so that it
  * can be handed to TCP by reference (MSG_SPLICE_PAGES): the skbs then hold
@@ -51,6 +65,7 @@ struct khttpd_entry {
 	 * of @file (which the entry holds open), from offset 0.
 	 */
 	struct file *file;
+	struct khttpd_pin *pin;		/* set once, or NULL */
 	struct timespec64 mtime, ctime;	/* the file's, when it was opened */
 	u8 repr_flags;			/* KHTTPD_REPR_* */
 	struct khttpd_resource res;	/* validators, for the engine */
@@ -73,6 +88,7 @@ static DEFINE_SPINLOCK(khttpd_store_lock);
 static u64 khttpd_store_entries;		/* under the lock */
 static struct workqueue_struct *khttpd_store_wq;	/* frees entries */
 static atomic64_t khttpd_store_bytes = ATOMIC64_INIT(0);
+static atomic64_t khttpd_pin_bytes = ATOMIC64_INIT(0);	/* docroot pins */
 
 /* Error responses, prebuilt like any entry but not reachable by path. */
 static struct khttpd_entry *khttpd_errors[KHTTPD_N_ERRORS];
@@ -91,6 +107,16 @@ static void khttpd_entry_free(struct khttpd_entry *e)
 		cond_resched();
 	}
 	atomic64_sub(e->charge, &khttpd_store_bytes);
+	if (e->pin) {
+		for (i = 0; i < e->pin->nr; i += n) {
+			n = min_t(unsigned int, e->pin->nr - i,
+				  KHTTPD_PAGE_BATCH);
+			release_pages(e->pin->pages + i, n);
+			cond_resched();
+		}
+		atomic64_sub(e->pin->charge, &khttpd_pin_bytes);
+		kvfree(e->pin);
+	}
 	if (e->file)
 		fput(e->file);	/* deferred: see khttpd_store_quiesce() */
 	kfree(e->path);
@@ -222,9 +248,20 @@ static bool khttpd_entry_file_copy(const struct khttpd_entry *e, u64 pos,
 				   void *dst, u32 len)
 {
 	struct address_space *mapping = e->file->f_mapping;
+	/* pairs with khttpd_entry_pin()'s cmpxchg_release: a whole pin */
+	const struct khttpd_pin *pin = smp_load_acquire(&e->pin);
 
 	if (i_size_read(file_inode(e->file)) < e->layout.body_len)
 		return false;
+	while (pin && len) {
+		unsigned int poff = offset_in_page(pos);
+		u32 n = min_t(u32, len, PAGE_SIZE - poff);
+
+		memcpy_from_page(dst, pin->pages[pos >> PAGE_SHIFT], poff, n);
+		dst += n;
+		pos += n;
+		len -= n;
+	}
 	while (len) {
 		struct folio *folio = filemap_get_folio(mapping,
 							pos >> PAGE_SHIFT);
@@ -290,6 +327,7 @@ static int khttpd_entry_file_bvecs(const struct khttpd_entry *e, u64 pos,
 	pgoff_t index = pos >> PAGE_SHIFT;
 	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
 	unsigned int first = folio_batch_count(fb), i, n = 0;
+	const struct khttpd_pin *pin;
 
 	/*
 	 * A file that now ends before the length we promised can only be
@@ -298,6 +336,21 @@ static int khttpd_entry_file_bvecs(const struct khttpd_entry *e, u64 pos,
 	 */
 	if (i_size_read(file_inode(e->file)) < e->layout.body_len)
 		return -EIO;
+	/* pairs with khttpd_entry_pin()'s cmpxchg_release: a whole pin */
+	pin = smp_load_acquire(&e->pin);
+	if (pin) {
+		while (len && n < max) {
+			unsigned int poff = offset_in_page(pos);
+			size_t part = min_t(u64, len, PAGE_SIZE - poff);
+
+			bvec_set_page(&bv[n++], pin->pages[pos >> PAGE_SHIFT],
+				      part, poff);
+			*bytes += part;
+			pos += part;
+			len -= part;
+		}
+		return n;
+	}
 	if (!folio_batch_space(fb))
 		return 0;
 	filemap_get_folios_contig(mapping, &index, last, fb);
@@ -564,6 +617,112 @@ struct khttpd_entry *khttpd_entry_get(struct khttpd_entry *e)
 struct file *khttpd_entry_file(const struct khttpd_entry *e)
 {
 	return e->file;
+}
+
+bool khttpd_entry_same(const struct khttpd_entry *e, const struct file *file,
+		       const char *type, u8 repr_flags)
+{
+	return e->file && file_inode(e->file) == file_inode(file) &&
+	       e->repr_flags == repr_flags && !strcmp(e->type, type) &&
+	       !khttpd_entry_file_changed(e);
+}
+
+/*
+ * Are @folio's bytes of a file of @len bytes valid?  A folio not uptodate
+ * may still hold them all, as the last page of a file just written on a
+ * filesystem with blocks smaller than a page does: its blocks past the
+ * end were never read.  filemap_read() copies from such a folio, and so
+ * may we.  Its buffers are looked at under the folio lock.
+ */
+static bool khttpd_folio_holds(struct address_space *mapping,
+			       struct folio *folio, u64 len)
+{
+	bool ok;
+
+	if (folio_test_uptodate(folio))
+		return true;
+	if (!mapping->a_ops->is_partially_uptodate ||
+	    mapping->host->i_blkbits >= folio_shift(folio))
+		return false;
+	folio_lock(folio);
+	ok = folio->mapping == mapping &&
+	     (folio_test_uptodate(folio) ||
+	      mapping->a_ops->is_partially_uptodate(folio, 0,
+			min_t(u64, folio_size(folio), len - folio_pos(folio))));
+	folio_unlock(folio);
+	return ok;
+}
+
+/*
+ * Pin @e's body if it is a docroot file of at most KHTTPD_PIN_MAX bytes,
+ * wholly in the page cache and uptodate, and mem_cap has room left by the
+ * store: a reference on each of its pages.  Process context (it allocates,
+ * locks folios and drains LRU batches); nothing happens if any page is
+ * missing, or if the entry is pinned already.
+ */
+void khttpd_entry_pin(struct khttpd_entry *e)
+{
+	u64 len = e->layout.body_len, bytes;
+	struct address_space *mapping;
+	struct khttpd_config cfg;
+	struct folio_batch fb;
+	struct khttpd_pin *pin;
+	unsigned int nr, i = 0, j;
+	pgoff_t index = 0;
+
+	if (!e->file || READ_ONCE(e->pin) || !len || len > KHTTPD_PIN_MAX ||
+	    i_size_read(file_inode(e->file)) < len)
+		return;
+	mapping = e->file->f_mapping;
+	nr = DIV_ROUND_UP_ULL(len, PAGE_SIZE);
+	bytes = (u64)nr * PAGE_SIZE;
+	khttpd_config_read(&cfg);
+	if (atomic64_read(&khttpd_store_bytes) +
+	    atomic64_add_return(bytes, &khttpd_pin_bytes) > cfg.mem_cap)
+		goto uncharge;
+	pin = kvmalloc(struct_size(pin, pages, nr), GFP_KERNEL | __GFP_NOWARN);
+	if (!pin)
+		goto uncharge;
+	folio_batch_init(&fb);
+	while (i < nr && filemap_get_folios_contig(mapping, &index, nr - 1,
+						   &fb)) {
+		for (j = 0; j < folio_batch_count(&fb); j++) {
+			struct folio *folio = fb.folios[j];
+			unsigned int k, take;
+
+			/* contiguous from page i, which it holds */
+			if (folio->index > i ||
+			    !khttpd_folio_holds(mapping, folio, len))
+				break;
+			k = i - folio->index;
+			take = min_t(unsigned int, folio_nr_pages(folio) - k,
+				     nr - i);
+			folio_ref_add(folio, take);
+			while (take--)
+				pin->pages[i++] = folio_page(folio, k++);
+		}
+		j = j < folio_batch_count(&fb);	/* stopped early */
+		folio_batch_release(&fb);
+		if (j)
+			break;
+	}
+	if (i < nr)
+		goto release;
+	pin->nr = nr;
+	pin->charge = bytes;
+	/* published whole: readers load it with acquire */
+	if (!cmpxchg_release(&e->pin, NULL, pin))
+		return;
+release:
+	release_pages(pin->pages, i);
+	kvfree(pin);
+uncharge:
+	atomic64_sub(bytes, &khttpd_pin_bytes);
+}
+
+u64 khttpd_store_pinned(void)
+{
+	return atomic64_read(&khttpd_pin_bytes);
 }
 
 const struct khttpd_resource *khttpd_entry_resource(const struct khttpd_entry *e)

@@ -168,6 +168,7 @@ STAT(docroot_reads, docroot_reads);
 STAT(docroot_files, docroot_files);
 STAT(docroot_busy, docroot_busy);
 STAT(docroot_aborts, docroot_aborts);
+STAT(docroot_pinned, docroot_pinned);
 
 static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_requests.attr.attr,
@@ -192,6 +193,7 @@ static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_docroot_files.attr.attr,
 	&khttpd_stat_docroot_busy.attr.attr,
 	&khttpd_stat_docroot_aborts.attr.attr,
+	&khttpd_stat_docroot_pinned.attr.attr,
 	NULL,
 };
 

@@ -792,7 +792,8 @@ static void print_stats(const struct khttpd_stats *s)
 		       "\"requests_fast\":%llu,\"fast_handoffs\":%llu,"
 		       "\"docroot_hits\":%llu,\"docroot_lookups\":%llu,"
 		       "\"docroot_reads\":%llu,\"docroot_files\":%llu,"
-		       "\"docroot_busy\":%llu,\"docroot_aborts\":%llu}\n",
+		       "\"docroot_busy\":%llu,\"docroot_aborts\":%llu,"
+		       "\"docroot_pinned\":%llu}\n",
 		       (unsigned long long)s->bytes_sent,
 		       (unsigned long long)s->conns_accepted,
 		       (unsigned long long)s->conns_closed,
@@ -808,7 +809,8 @@ static void print_stats(const struct khttpd_stats *s)
 		       (unsigned long long)s->docroot_reads,
 		       (unsigned long long)s->docroot_files,
 		       (unsigned long long)s->docroot_busy,
-		       (unsigned long long)s->docroot_aborts);
+		       (unsigned long long)s->docroot_aborts,
+		       (unsigned long long)s->docroot_pinned);
 		return;
 	}
 	printf("running          %u\n", s->running);
@@ -832,6 +834,7 @@ static void print_stats(const struct khttpd_stats *s)
 	printf("docroot_files    %llu\n", (unsigned long long)s->docroot_files);
 	printf("docroot_busy     %llu\n", (unsigned long long)s->docroot_busy);
 	printf("docroot_aborts   %llu\n", (unsigned long long)s->docroot_aborts);
+	printf("docroot_pinned   %llu\n", (unsigned long long)s->docroot_pinned);
 }
 
 static int cmd_stats(int argc, char **argv)

@@ -228,6 +228,7 @@ struct khttpd_stats {
 	__u64 docroot_files;	/* names in the file cache now */
 	__u64 docroot_busy;	/* 503s: too many lookups waiting */
 	__u64 docroot_aborts;	/* answers cut short: the file shrank */
+	__u64 docroot_pinned;	/* bytes of page cache hot files pin */
 };
 
 #define KHTTPD_MIME_EXT_MAX	32
