@@ -47,6 +47,7 @@ const struct khttpd_param khttpd_params[KHTTPD_P_COUNT] = {
 	KHTTPD_PARAM(zerocopy, ZEROCOPY, "0 or 1"),
 	KHTTPD_PARAM(fastpath, FASTPATH, "0 or 1"),
 	KHTTPD_PARAM(mem_cap, MEM_CAP, "bytes"),
+	KHTTPD_PARAM(docroot_queue, DOCROOT_QUEUE, "lookups"),
 };
 
 /* Written under khttpd_ctl_lock and the seqlock; read under the seqlock. */
@@ -64,6 +65,7 @@ static struct khttpd_config khttpd_config_cur = {
 	.zerocopy = KHTTPD_CFG_ZEROCOPY_DEF,
 	.fastpath = KHTTPD_CFG_FASTPATH_DEF,
 	.mem_cap = KHTTPD_CFG_MEM_CAP_DEF,
+	.docroot_queue = KHTTPD_CFG_DOCROOT_QUEUE_DEF,
 };
 static DEFINE_SEQLOCK(khttpd_config_seq);
 static unsigned int khttpd_config_generation;
@@ -111,7 +113,7 @@ int khttpd_config_check(const struct khttpd_config *c)
 	unsigned int i;
 	u32 head;
 
-	if (c->reserved0 ||
+	if (c->reserved0 || c->reserved1 ||
 	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return -EINVAL;
 	for (i = 0; i < KHTTPD_P_COUNT; i++) {
@@ -235,6 +237,8 @@ KHTTPD_MODULE_PARAM(fastpath, FASTPATH,
 		    "answer whole requests in the socket callback (default 1)");
 KHTTPD_MODULE_PARAM(mem_cap, MEM_CAP,
 		    "bytes of memory stored content may use (default 64 MiB)");
+KHTTPD_MODULE_PARAM(docroot_queue, DOCROOT_QUEUE,
+		    "docroot lookups waiting at most, else 503 (default 1024)");
 
 static_assert(KHTTPD_HEAD_LIMIT == KHTTPD_RX_MAX);
 

@@ -43,6 +43,7 @@
 #include <linux/khttpd.h>
 #include <uapi/linux/magic.h>
 
+#include "config.h"
 #include "docroot.h"
 #include "http.h"
 #include "mime.h"
@@ -53,7 +54,6 @@
 #define KHTTPD_DOCROOT_BITS	12
 #define KHTTPD_DOCROOT_FILES	8192		/* names cached, at most */
 #define KHTTPD_DOCROOT_TTL	(2 * HZ)	/* looked up again after */
-#define KHTTPD_DOCROOT_QUEUE	1024		/* resolves waiting, at most */
 #define KHTTPD_DOCROOT_ACTIVE	16		/* work items running */
 #define KHTTPD_READAHEAD	(1U << 20)	/* read in per cold miss */
 
@@ -728,16 +728,18 @@ static void khttpd_docroot_work(struct work_struct *work)
 
 bool khttpd_docroot_submit(struct khttpd_dwait *dw)
 {
+	struct khttpd_config cfg;
 	struct khttpd_docroot *d;
 	bool ok = false;
 
+	khttpd_config_read(&cfg);
 	rcu_read_lock();
 	d = rcu_dereference(khttpd_docroot);
 	if (d) {
 		spin_lock_bh(&d->lock);
 		if (!d->dead && (dw->read ||
 				 atomic_inc_return(&d->waiting) <=
-				 KHTTPD_DOCROOT_QUEUE)) {
+				 cfg.docroot_queue)) {
 			INIT_WORK(&dw->work, khttpd_docroot_work);
 			queue_work(khttpd_docroot_wq, &dw->work);
 			ok = true;

@@ -75,6 +75,7 @@ CONFIG_ATTR(max_body, MAX_BODY);
 CONFIG_ATTR(zerocopy, ZEROCOPY);
 CONFIG_ATTR(fastpath, FASTPATH);
 CONFIG_ATTR(mem_cap, MEM_CAP);
+CONFIG_ATTR(docroot_queue, DOCROOT_QUEUE);
 
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -117,6 +118,7 @@ static struct attribute *khttpd_config_attrs[] = {
 	&khttpd_config_attr_zerocopy.attr.attr,
 	&khttpd_config_attr_fastpath.attr.attr,
 	&khttpd_config_attr_mem_cap.attr.attr,
+	&khttpd_config_attr_docroot_queue.attr.attr,
 	NULL,
 };
 

@@ -1969,65 +1969,6 @@ TEST_F_TIMEOUT(dr, symlink_swap_race_never_escapes, 120)
 	EXPECT_LT(100, fl.flips);
 }
 
-/*
- * More connections asking cold names at once than lookups may wait: each
- * gets its file or a 503, never a reset, a hang or another body, and the
- * 503s are what docroot_busy counts.
- */
-TEST_F_TIMEOUT(dr, lookup_queue_overflow_is_503, 300)
-{
-	struct env *e = &self->e;
-	enum { CONNS = 1500 };
-	int *fds = calloc(CONNS, sizeof(int)), i, ok = 0, busy = 0, bad = 0;
-	struct khttpd_client *c = malloc(sizeof(*c));
-	struct khttpd_stats s0, s1;
-	char path[128], body[32];
-
-	ASSERT_NE(NULL, fds);
-	ASSERT_NE(NULL, c);
-	for (i = 0; i < CONNS; i++) {
-		snprintf(path, sizeof(path), ROOT "/q%d.txt", i);
-		snprintf(body, sizeof(body), "q%d\n", i);
-		ASSERT_EQ(0, mkstr(path, body));
-	}
-	START_NOBODY(e);
-	s0 = get_stats(e);
-	for (i = 0; i < CONNS; i++) {
-		fds[i] = connect_rcvbuf(0);
-		ASSERT_LE(0, fds[i]) TH_LOG("connection %d", i);
-	}
-	/* all the requests as close together as we can */
-	for (i = 0; i < CONNS; i++) {
-		char req_buf[64];
-
-		snprintf(req_buf, sizeof(req_buf),
-			 "GET /q%d.txt HTTP/1.1\r\n" H "\r\n", i);
-		ASSERT_EQ(0, khttpd_send_str(fds[i], req_buf));
-	}
-	for (i = 0; i < CONNS; i++) {
-		int ret;
-
-		c->fd = fds[i];
-		c->len = 0;
-		ret = khttpd_read_response(c, &e->r, false);
-		snprintf(body, sizeof(body), "q%d\n", i);
-		if (!ret && e->r.status == 200 && !strcmp(e->r.body, body))
-			ok++;
-		else if (!ret && e->r.status == 503)
-			busy++;
-		else if (!bad++)
-			TH_LOG("connection %d: %s, status %d", i,
-			       ret ? strerror(-ret) : "answered", e->r.status);
-		close(fds[i]);
-	}
-	s1 = get_stats(e);
-	TH_LOG("%d answered, %d busy", ok, busy);
-	EXPECT_EQ(0, bad);
-	EXPECT_EQ(busy, s1.docroot_busy - s0.docroot_busy);
-	free(fds);
-	free(c);
-}
-
 static void hammer(int seconds)
 {
 	static const char *const t[] = {
@@ -2181,6 +2122,82 @@ FIXTURE_SETUP(cold)
 FIXTURE_TEARDOWN(cold)
 {
 	env_teardown(_metadata, &self->e);
+}
+
+/*
+ * More lookups waiting than docroot_queue allows answer 503, counted in
+ * docroot_busy, and are not remembered: once the queue is drained the
+ * same names answer 200.  With a queue of one and cold names on ext4
+ * (each lookup reads the disk), requests sent together overflow it.
+ */
+TEST_F_TIMEOUT(cold, lookup_queue_overflow_is_503, 300)
+{
+	struct env *e = &self->e;
+	struct khttpd_config cfg = { .size = sizeof(cfg) };
+	enum { CONNS = 200 };
+	int fds[CONNS], i, ok = 0, busy = 0, bad = 0;
+	struct khttpd_client *c = malloc(sizeof(*c));
+	struct khttpd_stats s0, s1;
+	char path[128], body[32];
+
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, mkdir(ROOT "/q", 0755));
+	for (i = 0; i < CONNS; i++) {
+		snprintf(path, sizeof(path), ROOT "/q/%d.txt", i);
+		snprintf(body, sizeof(body), "q%d\n", i);
+		ASSERT_EQ(0, mkstr(path, body));
+	}
+	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_GET_CONFIG, &cfg,
+				    sizeof(cfg)));
+	cfg.docroot_queue = 1;
+	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_SET_CONFIG, &cfg,
+				    sizeof(cfg)));
+	START_NOBODY(e);
+	drop_caches();
+	s0 = get_stats(e);
+	for (i = 0; i < CONNS; i++) {
+		fds[i] = connect_rcvbuf(0);
+		ASSERT_LE(0, fds[i]) TH_LOG("connection %d", i);
+	}
+	/* all the requests as close together as we can */
+	for (i = 0; i < CONNS; i++) {
+		char req_buf[64];
+
+		snprintf(req_buf, sizeof(req_buf),
+			 "GET /q/%d.txt HTTP/1.1\r\n" H "\r\n", i);
+		ASSERT_EQ(0, khttpd_send_str(fds[i], req_buf));
+	}
+	for (i = 0; i < CONNS; i++) {
+		int ret;
+
+		c->fd = fds[i];
+		c->len = 0;
+		ret = khttpd_read_response(c, &e->r, false);
+		snprintf(body, sizeof(body), "q%d\n", i);
+		if (!ret && e->r.status == 200 && !strcmp(e->r.body, body))
+			ok++;
+		else if (!ret && e->r.status == 503)
+			busy++;
+		else if (!bad++)
+			TH_LOG("connection %d: %s, status %d", i,
+			       ret ? strerror(-ret) : "answered", e->r.status);
+		close(fds[i]);
+	}
+	s1 = get_stats(e);
+	TH_LOG("%d answered, %d busy", ok, busy);
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(0, ok);
+	EXPECT_LT(0, busy) TH_LOG("the queue of one never overflowed");
+	EXPECT_EQ(busy, s1.docroot_busy - s0.docroot_busy);
+	/* a 503 is not remembered: one at a time, every name answers */
+	for (i = 0; i < CONNS; i++) {
+		snprintf(path, sizeof(path), "/q/%d.txt", i);
+		snprintf(body, sizeof(body), "q%d\n", i);
+		EXPECT_EQ(200, get(e, path)) TH_LOG("%s", path);
+		EXPECT_STREQ(body, e->r.body);
+	}
+	EXPECT_EQ(s1.docroot_busy, get_stats(e).docroot_busy);
+	free(c);
 }
 
 #define NCOLD 10000

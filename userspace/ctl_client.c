@@ -112,6 +112,7 @@ const struct khttpd_param khttpd_params[] = {
 	CFG(zerocopy, ZEROCOPY),
 	CFG(fastpath, FASTPATH),
 	CFG(mem_cap, MEM_CAP),
+	CFG(docroot_queue, DOCROOT_QUEUE),
 };
 #undef CFG
 const size_t khttpd_n_params =

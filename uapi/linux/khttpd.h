@@ -260,7 +260,9 @@ struct khttpd_config {
 	__u16 reserved0;
 	__u32 fastpath;		/* answer whole requests in the socket callback */
 	__u64 mem_cap;
-	__u64 reserved[4];
+	__u32 docroot_queue;	/* docroot lookups waiting, else 503 */
+	__u32 reserved1;
+	__u64 reserved[3];
 };
 
 /*
@@ -311,6 +313,9 @@ struct khttpd_config {
 #define KHTTPD_CFG_MEM_CAP_MIN		(1ULL << 20)
 #define KHTTPD_CFG_MEM_CAP_MAX		(1ULL << 40)
 #define KHTTPD_CFG_MEM_CAP_DEF		(64ULL << 20)
+#define KHTTPD_CFG_DOCROOT_QUEUE_MIN	1
+#define KHTTPD_CFG_DOCROOT_QUEUE_MAX	(1U << 20)
+#define KHTTPD_CFG_DOCROOT_QUEUE_DEF	1024
 
 /* Sizes of the first version of each struct: smaller is -EINVAL. */
 #define KHTTPD_VERSION_SIZE_VER0	80
