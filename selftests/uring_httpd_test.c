@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "khttpd_util.h"
@@ -476,11 +477,23 @@ TEST_F(dr, symlink_escapes_refused)
 }
 
 /* A FIFO would block a reader for ever; a device is no file to serve. */
+/*
+ * A FIFO or a device node is refused, and never opened: a writer blocked
+ * until the FIFO has a reader is still blocked after the requests.
+ */
 TEST_F(dr, fifo_and_device_refused_without_blocking)
 {
 	struct khttpd_client other = { .fd = -1 };
 	double t = khttpd_now();
+	int status, fd;
+	pid_t writer;
 
+	writer = fork();
+	ASSERT_LE(0, writer);
+	if (!writer) {
+		fd = open(DR "/fifo", O_WRONLY | O_CLOEXEC);
+		_exit(fd < 0 ? 1 : 0);
+	}
 	ASSERT_EQ(0, khttpd_send_str(self->c.fd,
 				     "GET /fifo HTTP/1.1\r\n" H "\r\n"));
 	/* meanwhile another connection is served */
@@ -494,6 +507,15 @@ TEST_F(dr, fifo_and_device_refused_without_blocking)
 	t = khttpd_now() - t;
 	EXPECT_LT(t, 3.0) TH_LOG("took %.3f s", t);
 	EXPECT_EQ(200, dr_get(&self->c, &self->r, "/", NULL));
+	EXPECT_EQ(403, dr_get(&self->c, &self->r, "/fifo", NULL));
+	usleep(200000);
+	EXPECT_EQ(0, waitpid(writer, &status, WNOHANG))
+		TH_LOG("uring-httpd opened the FIFO for reading");
+	/* let the writer go */
+	fd = open(DR "/fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	waitpid(writer, &status, 0);
+	if (fd >= 0)
+		close(fd);
 }
 
 TEST_F(dr, unreadable_file_refused)

@@ -9,10 +9,12 @@
  * through a symlink), RESOLVE_NO_MAGICLINKS (no /proc/self/fd/N) and
  * RESOLVE_NO_XDEV (no mount crossed: a /proc or a device tree bound
  * inside the root stays out of reach), and RESOLVE_NO_SYMLINKS with
- * --no-symlinks.  Files are opened O_NONBLOCK, so that a FIFO or a device
- * node in the tree cannot hang the open; only regular files are served,
- * the rest is refused once statx has seen it.  The identity and its
- * "NAME.gz" sibling are opened at the same time, with the same checks.
+ * --no-symlinks.  The lookup opens O_PATH, which opens nothing: a FIFO
+ * cannot hang it, a device node's driver never runs.  Only what statx
+ * then says is a regular file is opened for reading, by reopening that
+ * very inode through /proc/self/fd (no second lookup to race with).  The
+ * identity and its "NAME.gz" sibling are looked up at the same time, with
+ * the same checks.
  *
  * A cache entry, per request path, holds what the lookup found (struct
  * dres: the descriptors, statx results and prebuilt header fields of both
@@ -294,18 +296,6 @@ static bool fd_statx(int fd, struct statx *stx)
 		      STATX_MTIME | STATX_CTIME, stx);
 }
 
-/*
- * A regular file is read by splice, where O_NONBLOCK has no business (it
- * was there for the open only).
- */
-static void clear_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl >= 0 && (fl & O_NONBLOCK))
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-}
-
 static bool same_file(const struct dres *a, const struct dres *b)
 {
 	int i;
@@ -497,8 +487,7 @@ static struct dres *lookup_start(struct worker *w, struct dent *e)
 	memcpy(lk->name[1], name, n);
 	memcpy(lk->name[1] + n, ".gz", 4);
 	for (i = 0; i < 2; i++) {
-		lk->how[i].flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC |
-				   (w->dc->noatime ? O_NOATIME : 0);
+		lk->how[i].flags = O_PATH | O_CLOEXEC;
 		lk->how[i].resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
 				     RESOLVE_NO_XDEV |
 				     (cfg.no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
@@ -509,7 +498,31 @@ static struct dres *lookup_start(struct worker *w, struct dent *e)
 	return NULL;
 }
 
-/* What the two opens of @lk found; closes what it does not keep. */
+/*
+ * Open for reading the regular file that O_PATH descriptor @fd is (and
+ * close @fd): the inode the lookup found, whatever its name is now.
+ * O_NOATIME is for the file's owner (or CAP_FOWNER): once refused, this
+ * thread stops asking, rather than pay two opens for every file of
+ * another owner.  A descriptor, or -1 with errno set.
+ */
+static int reopen(struct dcache *dc, int fd)
+{
+	char path[32];
+	int r, err;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	r = open(path, O_RDONLY | O_CLOEXEC | (dc->noatime ? O_NOATIME : 0));
+	if (r < 0 && errno == EPERM && dc->noatime) {
+		dc->noatime = false;
+		r = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	err = errno;
+	close(fd);
+	errno = err;
+	return r;
+}
+
+/* What the two lookups of @lk found; closes what it does not keep. */
 static struct dres *lookup_result(struct dlookup *lk)
 {
 	struct statx stx, gz;
@@ -541,12 +554,20 @@ static struct dres *lookup_result(struct dlookup *lk)
 	d->status = 200;
 	d->type = mime_type(lk->name[0], lk->name_len);
 	have_gz = gfd >= 0 && fd_statx(gfd, &gz) && S_ISREG(gz.stx_mode);
-	clear_nonblock(fd);
+	fd = reopen(lk->w->dc, fd);
+	if (fd < 0) {
+		free(d);
+		d = open_error(errno);
+		goto out;
+	}
+	if (have_gz) {
+		gfd = reopen(lk->w->dc, gfd);
+		have_gz = gfd >= 0;
+	}
 	dvar_build(&d->v[0], fd, &stx, d->type,
 		   have_gz ? KHTTPD_REPR_VARY : 0);
 	d->nvar = 1;
 	if (have_gz) {
-		clear_nonblock(gfd);
 		dvar_build(&d->v[1], gfd, &gz, d->type, KHTTPD_REPR_GZIP);
 		d->nvar = 2;
 		return d;
@@ -603,17 +624,6 @@ void docroot_on_open(struct worker *w, struct io_uring_cqe *cqe)
 	int i = UD_OP(cqe->user_data) == OP_OPEN_GZ;
 	struct dent *e = lk->e;
 
-	if (cqe->res == -EPERM && (lk->how[i].flags & O_NOATIME)) {
-		/*
-		 * O_NOATIME is for the file's owner (or CAP_FOWNER): once
-		 * refused, this thread stops asking, rather than pay two
-		 * opens for every file of another owner.
-		 */
-		w->dc->noatime = false;
-		lk->how[i].flags &= ~O_NOATIME;
-		open_submit(lk, i);
-		return;
-	}
 	lk->res[i] = cqe->res;
 	if (--lk->pending)
 		return;
