@@ -52,6 +52,7 @@
 #include "watch.h"
 
 #define KHTTPD_DOCROOT_BITS	12
+#define KHTTPD_PENDING_BITS	8
 #define KHTTPD_DOCROOT_FILES	8192		/* names cached, at most */
 #define KHTTPD_DOCROOT_TTL	(2 * HZ)	/* looked up again after */
 #define KHTTPD_DOCROOT_ACTIVE	16		/* work items running */
@@ -84,6 +85,8 @@ struct khttpd_docroot {
 	unsigned int nr;		/* names cached */
 	struct list_head lru;		/* oldest at the tail */
 	struct khttpd_watch watch;	/* marks on the directories */
+	/* resolves queued or running, by path (under the lock) */
+	struct hlist_head pending[1 << KHTTPD_PENDING_BITS];
 	struct hlist_head hash[1 << KHTTPD_DOCROOT_BITS];
 };
 
@@ -470,8 +473,7 @@ static void khttpd_docroot_was(struct khttpd_docroot *d,
 	struct khttpd_dnode *n;
 
 	rcu_read_lock();
-	n = khttpd_dnode_find(d, dw->path, dw->path_len,
-			      jhash(dw->path, dw->path_len, 0));
+	n = khttpd_dnode_find(d, dw->path, dw->path_len, dw->hash);
 	/* the node's references last until a grace period ends */
 	if (n && n->entry)
 		*entry = khttpd_entry_get(n->entry);
@@ -591,7 +593,7 @@ static void khttpd_docroot_evict(struct khttpd_docroot *d)
 static void khttpd_docroot_insert(struct khttpd_docroot *d,
 				  struct khttpd_dwait *dw)
 {
-	u32 hash = jhash(dw->path, dw->path_len, 0);
+	u32 hash = dw->hash;
 	struct khttpd_dnode *n, *old;
 
 	/* a 503 is passing: not worth remembering */
@@ -696,6 +698,44 @@ static void khttpd_docroot_read(struct khttpd_dwait *dw)
 		dw->bounce_len = want;
 }
 
+/*
+ * The resolve @dw is done and its result published: give it to the
+ * requests for the same path that waited on it (each its own references).
+ */
+static void khttpd_docroot_followers(struct khttpd_docroot *d,
+				     struct khttpd_dwait *dw)
+{
+	struct khttpd_dwait *f, *next;
+
+	spin_lock_bh(&d->lock);
+	hlist_del(&dw->pnode);
+	f = dw->followers;
+	dw->followers = NULL;
+	spin_unlock_bh(&d->lock);
+	for (; f; f = next) {
+		next = f->next;	/* @f may be gone once done */
+		f->status = dw->status;
+		f->entry = dw->entry ? khttpd_entry_get(dw->entry) : NULL;
+		f->gz = dw->gz ? khttpd_entry_get(dw->gz) : NULL;
+		f->done(f);
+	}
+}
+
+/* A resolve of @dw's path already in flight, under the lock; or NULL. */
+static struct khttpd_dwait *khttpd_docroot_leader(struct khttpd_docroot *d,
+						  struct khttpd_dwait *dw)
+{
+	struct khttpd_dwait *l;
+
+	hlist_for_each_entry(l, &d->pending[hash_32(dw->hash,
+						    KHTTPD_PENDING_BITS)],
+			     pnode)
+		if (l->hash == dw->hash && l->path_len == dw->path_len &&
+		    !memcmp(l->path, dw->path, dw->path_len))
+			return l;
+	return NULL;
+}
+
 static void khttpd_docroot_work(struct work_struct *work)
 {
 	struct khttpd_dwait *dw = container_of(work, struct khttpd_dwait, work);
@@ -722,6 +762,7 @@ static void khttpd_docroot_work(struct work_struct *work)
 		}
 		khttpd_docroot_insert(d, dw);
 		atomic_dec(&d->waiting);
+		khttpd_docroot_followers(d, dw);
 	}
 	dw->done(dw);
 }
@@ -736,10 +777,32 @@ bool khttpd_docroot_submit(struct khttpd_dwait *dw)
 	rcu_read_lock();
 	d = rcu_dereference(khttpd_docroot);
 	if (d) {
+		struct khttpd_dwait *leader = NULL;
+
+		if (!dw->read)
+			dw->hash = jhash(dw->path, dw->path_len, 0);
 		spin_lock_bh(&d->lock);
-		if (!d->dead && (dw->read ||
+		/*
+		 * A path already being resolved is not resolved again: the
+		 * request waits for that result, and takes no place in the
+		 * queue (a cold page that everybody asks for at once is one
+		 * lookup, not a queue full of them and 503s).
+		 */
+		if (!d->dead && !dw->read)
+			leader = khttpd_docroot_leader(d, dw);
+		if (leader) {
+			dw->next = leader->followers;
+			leader->followers = dw;
+			ok = true;
+		} else if (!d->dead && (dw->read ||
 				 atomic_inc_return(&d->waiting) <=
 				 cfg.docroot_queue)) {
+			if (!dw->read) {
+				dw->followers = NULL;
+				hlist_add_head(&dw->pnode,
+					       &d->pending[hash_32(dw->hash,
+							KHTTPD_PENDING_BITS)]);
+			}
 			INIT_WORK(&dw->work, khttpd_docroot_work);
 			queue_work(khttpd_docroot_wq, &dw->work);
 			ok = true;

@@ -36,6 +36,10 @@ struct khttpd_dwait {
 	/* resolve: in, the request's path; out, its entries */
 	char *path;
 	u32 path_len;
+	u32 hash;			/* of the path */
+	struct hlist_node pnode;	/* among the resolves in flight */
+	struct khttpd_dwait *followers;	/* the same path's, waiting on us */
+	struct khttpd_dwait *next;	/* among a leader's followers */
 	struct khttpd_entry *entry, *gz;	/* references */
 	struct khttpd_dmark *dmark;	/* its directory's, or NULL */
 	u32 dgen;			/* the directory's changes, before */

@@ -2200,6 +2200,74 @@ TEST_F_TIMEOUT(cold, lookup_queue_overflow_is_503, 300)
 	free(c);
 }
 
+/*
+ * Requests for one cold name that come together are one lookup: the
+ * others wait for its result and take no place in the queue, so even a
+ * docroot_queue of one refuses none of them.
+ */
+TEST_F_TIMEOUT(cold, one_lookup_for_a_name_asked_at_once, 300)
+{
+	struct env *e = &self->e;
+	struct khttpd_config cfg = { .size = sizeof(cfg) };
+	enum { CONNS = 100, DEPTH = 40 };
+	char dir[sizeof(ROOT) + 3 * DEPTH + 16], target[2 * DEPTH + 2];
+	char req_buf[2 * DEPTH + 128];
+	int fds[CONNS], i, ok = 0, bad = 0;
+	struct khttpd_client *c = malloc(sizeof(*c));
+	struct khttpd_stats s0, s1;
+
+	ASSERT_NE(NULL, c);
+	/* deep, so that its lookup (cold: every level read from disk) lasts */
+	strcpy(dir, ROOT);
+	strcpy(target, "/");
+	for (i = 0; i < DEPTH; i++) {
+		strcat(dir, "/n");
+		strcat(target, "n/");
+		ASSERT_EQ(0, mkdir(dir, 0755));
+	}
+	strcat(dir, "/index.html");
+	ASSERT_EQ(0, mkstr(dir, "launch\n"));
+	snprintf(req_buf, sizeof(req_buf), "GET %s HTTP/1.1\r\n" H "\r\n",
+		 target);
+	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_GET_CONFIG, &cfg,
+				    sizeof(cfg)));
+	cfg.docroot_queue = 1;
+	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_SET_CONFIG, &cfg,
+				    sizeof(cfg)));
+	START_NOBODY(e);
+	drop_caches();
+	for (i = 0; i < CONNS; i++) {
+		fds[i] = connect_rcvbuf(0);
+		ASSERT_LE(0, fds[i]) TH_LOG("connection %d", i);
+	}
+	s0 = get_stats(e);
+	for (i = 0; i < CONNS; i++)
+		ASSERT_EQ(0, khttpd_send_str(fds[i], req_buf));
+	for (i = 0; i < CONNS; i++) {
+		int ret;
+
+		c->fd = fds[i];
+		c->len = 0;
+		ret = khttpd_read_response(c, &e->r, false);
+		if (!ret && e->r.status == 200 &&
+		    !strcmp(e->r.body, "launch\n"))
+			ok++;
+		else if (!bad++)
+			TH_LOG("connection %d: %s, status %d", i,
+			       ret ? strerror(-ret) : "answered", e->r.status);
+		close(fds[i]);
+	}
+	s1 = get_stats(e);
+	EXPECT_EQ(CONNS, ok);
+	EXPECT_EQ(s0.docroot_busy, s1.docroot_busy);
+	/* one, and one more if the name went stale meanwhile (the TTL) */
+	EXPECT_GE(s0.docroot_lookups + 2, s1.docroot_lookups)
+		TH_LOG("%llu lookups for one name",
+		       (unsigned long long)(s1.docroot_lookups -
+					    s0.docroot_lookups));
+	free(c);
+}
+
 #define NCOLD 10000
 #define COLD_PIPELINE 16
 
