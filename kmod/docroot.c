@@ -835,45 +835,28 @@ void khttpd_dwait_release(struct khttpd_dwait *dw)
 
 int khttpd_docroot_list(struct khttpd_list *l)
 {
-	u32 bucket = l->cursor >> 32, skip = (u32)l->cursor, idx;
-	size_t used = 0, cap = min_t(u32, l->buf_len, 1 << 20);
+	struct khttpd_lister w;
 	struct khttpd_docroot *d;
 	struct khttpd_dnode *n;
-	bool full = false;
-	char *kbuf;
+	int err;
 
-	if (memchr_inv(l->reserved, 0, sizeof(l->reserved)))
-		return -EINVAL;
-	if (l->cursor == KHTTPD_LIST_END || bucket >= 1 << KHTTPD_DOCROOT_BITS)
-		return -EINVAL;
-	kbuf = kvmalloc(cap ? cap : 1, GFP_KERNEL);
-	if (!kbuf)
-		return -ENOMEM;
-
-	l->count = 0;
+	err = khttpd_list_begin(&w, l, 1 << KHTTPD_DOCROOT_BITS);
+	if (err)
+		return err;
 	rcu_read_lock();
 	d = rcu_dereference(khttpd_docroot);
-	for (; d && bucket < 1 << KHTTPD_DOCROOT_BITS && !full;
-	     bucket++, skip = 0) {
-		idx = 0;
-		hlist_for_each_entry_rcu(n, &d->hash[bucket], hnode) {
-			if (!n->entry || idx++ < skip)
-				continue;
-			if (!khttpd_list_put(kbuf, &used, cap, n->path,
-					     n->path_len,
+	for (; d && w.bucket < 1 << KHTTPD_DOCROOT_BITS; khttpd_list_next(&w)) {
+		hlist_for_each_entry_rcu(n, &d->hash[w.bucket], hnode)
+			if (n->entry &&
+			    !khttpd_list_add(&w, n->path, n->path_len,
 					     khttpd_entry_layout(n->entry)->body_len,
-					     khttpd_entry_resource(n->entry)->mtime)) {
-				full = true;
-				skip = idx - 1;
+					     khttpd_entry_resource(n->entry)->mtime))
 				break;
-			}
-			l->count++;
-		}
-		if (full)
+		if (w.full)
 			break;
 	}
 	rcu_read_unlock();
-	return khttpd_list_finish(l, kbuf, used, full, bucket, skip);
+	return khttpd_list_end(&w);
 }
 
 /* How many names the file cache holds, for the counters. */

@@ -977,83 +977,95 @@ int khttpd_store_delete_user(const char __user *upath, u32 len)
 }
 
 /*
- * One page of a listing.  The cursor is (bucket << 32 | index in bucket);
+ * Listing (KHTTPD_CMD_LIST), the store's and the docroot's: one page of
+ * records at a time.  The cursor is (bucket << 32 | index in bucket);
  * records are gathered under RCU into a kernel buffer, then copied out.
  */
-/*
- * Listing (KHTTPD_CMD_LIST), shared with the docroot's: append one record
- * to @kbuf; false if it does not fit in @cap.
- */
-bool khttpd_list_put(char *kbuf, size_t *used, size_t cap, const char *path,
-		     u32 path_len, u64 body_len, u64 mtime)
+int khttpd_list_begin(struct khttpd_lister *w, struct khttpd_list *l,
+		      u32 buckets)
 {
-	struct khttpd_list_entry *r = (void *)(kbuf + *used);
+	*w = (struct khttpd_lister){
+		.l = l, .cap = min_t(u32, l->buf_len, 1 << 20),
+		.bucket = l->cursor >> 32, .skip = (u32)l->cursor,
+	};
+	if (memchr_inv(l->reserved, 0, sizeof(l->reserved)) ||
+	    l->cursor == KHTTPD_LIST_END || w->bucket >= buckets)
+		return -EINVAL;
+	w->kbuf = kvmalloc(w->cap ? w->cap : 1, GFP_KERNEL);
+	if (!w->kbuf)
+		return -ENOMEM;
+	l->count = 0;
+	return 0;
+}
+
+bool khttpd_list_add(struct khttpd_lister *w, const char *path, u32 path_len,
+		     u64 body_len, u64 mtime)
+{
+	struct khttpd_list_entry *r = (void *)(w->kbuf + w->used);
 	size_t len = ALIGN(sizeof(*r) + path_len, 8);
 
-	if (*used + len > cap)
+	if (w->idx++ < w->skip)
+		return true;	/* on an earlier page */
+	if (w->used + len > w->cap) {
+		w->full = true;
+		w->skip = w->idx - 1;
 		return false;
+	}
 	memset(r, 0, len);
 	r->rec_len = len;
 	r->path_len = path_len;
 	r->body_len = body_len;
 	r->mtime = mtime;
 	memcpy(r->path, path, path_len);
-	*used += len;
+	w->used += len;
+	w->l->count++;
 	return true;
 }
 
-/* The end of a page: copy the records out, set the cursor, free @kbuf. */
-int khttpd_list_finish(struct khttpd_list *l, char *kbuf, size_t used,
-		       bool full, u32 bucket, u32 skip)
+void khttpd_list_next(struct khttpd_lister *w)
 {
+	w->bucket++;
+	w->skip = 0;
+	w->idx = 0;
+}
+
+int khttpd_list_end(struct khttpd_lister *w)
+{
+	struct khttpd_list *l = w->l;
 	int err = 0;
 
-	if (full && !l->count)
+	if (w->full && !l->count)
 		err = -EINVAL;	/* the buffer cannot hold the next record */
-	else if (used && copy_to_user(u64_to_user_ptr(l->buf), kbuf, used))
+	else if (w->used &&
+		 copy_to_user(u64_to_user_ptr(l->buf), w->kbuf, w->used))
 		err = -EFAULT;
-	l->cursor = full ? (u64)bucket << 32 | skip : KHTTPD_LIST_END;
-	kvfree(kbuf);
+	l->cursor = w->full ? (u64)w->bucket << 32 | w->skip : KHTTPD_LIST_END;
+	kvfree(w->kbuf);
 	return err;
 }
 
 int khttpd_store_list(struct khttpd_list *l)
 {
-	u32 bucket = l->cursor >> 32, skip = (u32)l->cursor, idx;
-	size_t used = 0, cap = min_t(u32, l->buf_len, 1 << 20);
+	struct khttpd_lister w;
 	struct khttpd_entry *e;
-	bool full = false;
-	char *kbuf;
+	int err;
 
-	if (l->flags || memchr_inv(l->reserved, 0, sizeof(l->reserved)))
+	if (l->flags)
 		return -EINVAL;
-	if (l->cursor == KHTTPD_LIST_END || bucket >= ARRAY_SIZE(khttpd_store))
-		return -EINVAL;
-	kbuf = kvmalloc(cap ? cap : 1, GFP_KERNEL);
-	if (!kbuf)
-		return -ENOMEM;
-
-	l->count = 0;
+	err = khttpd_list_begin(&w, l, ARRAY_SIZE(khttpd_store));
+	if (err)
+		return err;
 	rcu_read_lock();
-	for (; bucket < ARRAY_SIZE(khttpd_store) && !full; bucket++, skip = 0) {
-		idx = 0;
-		hlist_for_each_entry_rcu(e, &khttpd_store[bucket], node) {
-			if (idx++ < skip)
-				continue;
-			if (!khttpd_list_put(kbuf, &used, cap, e->path,
-					     e->path_len, e->layout.body_len,
-					     e->res.mtime)) {
-				full = true;
-				skip = idx - 1;
+	for (; w.bucket < ARRAY_SIZE(khttpd_store); khttpd_list_next(&w)) {
+		hlist_for_each_entry_rcu(e, &khttpd_store[w.bucket], node)
+			if (!khttpd_list_add(&w, e->path, e->path_len,
+					     e->layout.body_len, e->res.mtime))
 				break;
-			}
-			l->count++;
-		}
-		if (full)
+		if (w.full)
 			break;
 	}
 	rcu_read_unlock();
-	return khttpd_list_finish(l, kbuf, used, full, bucket, skip);
+	return khttpd_list_end(&w);
 }
 
 void khttpd_store_clear(void)

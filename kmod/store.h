@@ -29,10 +29,28 @@ int khttpd_store_put_builtin(void);
 int khttpd_store_put_user(const struct khttpd_put *put);
 int khttpd_store_delete_user(const char __user *path, u32 len);
 int khttpd_store_list(struct khttpd_list *l);
-bool khttpd_list_put(char *kbuf, size_t *used, size_t cap, const char *path,
-		     u32 path_len, u64 body_len, u64 mtime);
-int khttpd_list_finish(struct khttpd_list *l, char *kbuf, size_t used,
-		       bool full, u32 bucket, u32 skip);
+
+/*
+ * A page of LIST records, the store's or the docroot's, being written
+ * under RCU from where @l's cursor points (its bucket, its index there):
+ * begin (which checks the cursor against @buckets), then for each bucket
+ * from w.bucket add its records until one returns false (the page is
+ * full: stop), next; end copies the page out and sets the cursor.
+ */
+struct khttpd_lister {
+	struct khttpd_list *l;
+	char *kbuf;
+	size_t used, cap;
+	u32 bucket, skip, idx;
+	bool full;
+};
+
+int khttpd_list_begin(struct khttpd_lister *w, struct khttpd_list *l,
+		      u32 buckets);
+bool khttpd_list_add(struct khttpd_lister *w, const char *path, u32 path_len,
+		     u64 body_len, u64 mtime);
+void khttpd_list_next(struct khttpd_lister *w);
+int khttpd_list_end(struct khttpd_lister *w);
 void khttpd_store_clear(void);
 void khttpd_store_usage(u64 *entries, u64 *bytes);
 void khttpd_store_quiesce(void);

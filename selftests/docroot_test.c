@@ -2189,14 +2189,20 @@ TEST_F_TIMEOUT(cold, lookup_queue_overflow_is_503, 300)
 	EXPECT_LT(0, ok);
 	EXPECT_LT(0, busy) TH_LOG("the queue of one never overflowed");
 	EXPECT_EQ(busy, s1.docroot_busy - s0.docroot_busy);
-	/* a 503 is not remembered: one at a time, every name answers */
+	/*
+	 * A 503 is not remembered: one at a time, every name answers (with
+	 * the default queue again, so that a renewal of a name gone stale
+	 * meanwhile, which takes a place too, cannot refuse one).
+	 */
+	cfg.docroot_queue = KHTTPD_CFG_DOCROOT_QUEUE_DEF;
+	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_SET_CONFIG, &cfg,
+				    sizeof(cfg)));
 	for (i = 0; i < CONNS; i++) {
 		snprintf(path, sizeof(path), "/q/%d.txt", i);
 		snprintf(body, sizeof(body), "q%d\n", i);
 		EXPECT_EQ(200, get(e, path)) TH_LOG("%s", path);
 		EXPECT_STREQ(body, e->r.body);
 	}
-	EXPECT_EQ(s1.docroot_busy, get_stats(e).docroot_busy);
 	free(c);
 }
 
