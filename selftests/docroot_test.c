@@ -2124,6 +2124,73 @@ FIXTURE_TEARDOWN(cold)
 	env_teardown(_metadata, &self->e);
 }
 
+static void set_docroot_queue(struct __test_metadata *_metadata,
+			      struct env *e, __u32 n)
+{
+	struct khttpd_config cfg = { .size = sizeof(cfg) };
+
+	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_GET_CONFIG, &cfg,
+				    sizeof(cfg)));
+	cfg.docroot_queue = n;
+	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_SET_CONFIG, &cfg,
+				    sizeof(cfg)));
+}
+
+/* Request @i of a burst and the body its 200 must carry. */
+typedef void (*burst_fn)(int i, char *req, size_t req_size, char *body,
+			 size_t body_size);
+
+/*
+ * @n connections, each sends its request before any answer is read (so
+ * that they reach the server together), then every answer is read in
+ * turn: @ok counts the 200s with the right body, @busy the 503s, and
+ * anything else is logged and counted in @bad.
+ */
+static void burst(struct __test_metadata *_metadata, struct env *e, int n,
+		  burst_fn fn, int *ok, int *busy, int *bad)
+{
+	struct khttpd_client *c = malloc(sizeof(*c));
+	int *fds = calloc(n, sizeof(*fds)), i;
+	char req[256], body[64];
+
+	ASSERT_NE(NULL, c);
+	ASSERT_NE(NULL, fds);
+	*ok = *busy = *bad = 0;
+	for (i = 0; i < n; i++) {
+		fds[i] = connect_rcvbuf(0);
+		ASSERT_LE(0, fds[i]) TH_LOG("connection %d", i);
+	}
+	for (i = 0; i < n; i++) {
+		fn(i, req, sizeof(req), body, sizeof(body));
+		ASSERT_EQ(0, khttpd_send_str(fds[i], req));
+	}
+	for (i = 0; i < n; i++) {
+		int ret;
+
+		fn(i, req, sizeof(req), body, sizeof(body));
+		c->fd = fds[i];
+		c->len = 0;
+		ret = khttpd_read_response(c, &e->r, false);
+		if (!ret && e->r.status == 200 && !strcmp(e->r.body, body))
+			++*ok;
+		else if (!ret && e->r.status == 503)
+			++*busy;
+		else if (!(*bad)++)
+			TH_LOG("connection %d: %s, status %d", i,
+			       ret ? strerror(-ret) : "answered", e->r.status);
+		close(fds[i]);
+	}
+	free(fds);
+	free(c);
+}
+
+static void queue_req(int i, char *req, size_t req_size, char *body,
+		      size_t body_size)
+{
+	snprintf(req, req_size, "GET /q/%d.txt HTTP/1.1\r\n" H "\r\n", i);
+	snprintf(body, body_size, "q%d\n", i);
+}
+
 /*
  * More lookups waiting than docroot_queue allows answer 503, counted in
  * docroot_busy, and are not remembered: once the queue is drained the
@@ -2133,56 +2200,22 @@ FIXTURE_TEARDOWN(cold)
 TEST_F_TIMEOUT(cold, lookup_queue_overflow_is_503, 300)
 {
 	struct env *e = &self->e;
-	struct khttpd_config cfg = { .size = sizeof(cfg) };
 	enum { CONNS = 200 };
-	int fds[CONNS], i, ok = 0, busy = 0, bad = 0;
-	struct khttpd_client *c = malloc(sizeof(*c));
+	int i, ok, busy, bad;
 	struct khttpd_stats s0, s1;
 	char path[128], body[32];
 
-	ASSERT_NE(NULL, c);
 	ASSERT_EQ(0, mkdir(ROOT "/q", 0755));
 	for (i = 0; i < CONNS; i++) {
 		snprintf(path, sizeof(path), ROOT "/q/%d.txt", i);
 		snprintf(body, sizeof(body), "q%d\n", i);
 		ASSERT_EQ(0, mkstr(path, body));
 	}
-	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_GET_CONFIG, &cfg,
-				    sizeof(cfg)));
-	cfg.docroot_queue = 1;
-	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_SET_CONFIG, &cfg,
-				    sizeof(cfg)));
+	set_docroot_queue(_metadata, e, 1);
 	START_NOBODY(e);
 	drop_caches();
 	s0 = get_stats(e);
-	for (i = 0; i < CONNS; i++) {
-		fds[i] = connect_rcvbuf(0);
-		ASSERT_LE(0, fds[i]) TH_LOG("connection %d", i);
-	}
-	/* all the requests as close together as we can */
-	for (i = 0; i < CONNS; i++) {
-		char req_buf[64];
-
-		snprintf(req_buf, sizeof(req_buf),
-			 "GET /q/%d.txt HTTP/1.1\r\n" H "\r\n", i);
-		ASSERT_EQ(0, khttpd_send_str(fds[i], req_buf));
-	}
-	for (i = 0; i < CONNS; i++) {
-		int ret;
-
-		c->fd = fds[i];
-		c->len = 0;
-		ret = khttpd_read_response(c, &e->r, false);
-		snprintf(body, sizeof(body), "q%d\n", i);
-		if (!ret && e->r.status == 200 && !strcmp(e->r.body, body))
-			ok++;
-		else if (!ret && e->r.status == 503)
-			busy++;
-		else if (!bad++)
-			TH_LOG("connection %d: %s, status %d", i,
-			       ret ? strerror(-ret) : "answered", e->r.status);
-		close(fds[i]);
-	}
+	burst(_metadata, e, CONNS, queue_req, &ok, &busy, &bad);
 	s1 = get_stats(e);
 	TH_LOG("%d answered, %d busy", ok, busy);
 	EXPECT_EQ(0, bad);
@@ -2194,16 +2227,27 @@ TEST_F_TIMEOUT(cold, lookup_queue_overflow_is_503, 300)
 	 * the default queue again, so that a renewal of a name gone stale
 	 * meanwhile, which takes a place too, cannot refuse one).
 	 */
-	cfg.docroot_queue = KHTTPD_CFG_DOCROOT_QUEUE_DEF;
-	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_SET_CONFIG, &cfg,
-				    sizeof(cfg)));
+	set_docroot_queue(_metadata, e, KHTTPD_CFG_DOCROOT_QUEUE_DEF);
 	for (i = 0; i < CONNS; i++) {
 		snprintf(path, sizeof(path), "/q/%d.txt", i);
 		snprintf(body, sizeof(body), "q%d\n", i);
 		EXPECT_EQ(200, get(e, path)) TH_LOG("%s", path);
 		EXPECT_STREQ(body, e->r.body);
 	}
-	free(c);
+}
+
+#define DEEP 40		/* levels of the one name */
+
+static void deep_req(int i, char *req, size_t req_size, char *body,
+		     size_t body_size)
+{
+	int k, n;
+
+	n = snprintf(req, req_size, "GET /");
+	for (k = 0; k < DEEP; k++)
+		n += snprintf(req + n, req_size - n, "n/");
+	snprintf(req + n, req_size - n, " HTTP/1.1\r\n" H "\r\n");
+	snprintf(body, body_size, "launch\n");
 }
 
 /*
@@ -2214,64 +2258,33 @@ TEST_F_TIMEOUT(cold, lookup_queue_overflow_is_503, 300)
 TEST_F_TIMEOUT(cold, one_lookup_for_a_name_asked_at_once, 300)
 {
 	struct env *e = &self->e;
-	struct khttpd_config cfg = { .size = sizeof(cfg) };
-	enum { CONNS = 100, DEPTH = 40 };
-	char dir[sizeof(ROOT) + 3 * DEPTH + 16], target[2 * DEPTH + 2];
-	char req_buf[2 * DEPTH + 128];
-	int fds[CONNS], i, ok = 0, bad = 0;
-	struct khttpd_client *c = malloc(sizeof(*c));
+	enum { CONNS = 100 };
+	char dir[sizeof(ROOT) + 3 * DEEP + 16];
+	int i, ok, busy, bad;
 	struct khttpd_stats s0, s1;
 
-	ASSERT_NE(NULL, c);
 	/* deep, so that its lookup (cold: every level read from disk) lasts */
 	strcpy(dir, ROOT);
-	strcpy(target, "/");
-	for (i = 0; i < DEPTH; i++) {
+	for (i = 0; i < DEEP; i++) {
 		strcat(dir, "/n");
-		strcat(target, "n/");
 		ASSERT_EQ(0, mkdir(dir, 0755));
 	}
 	strcat(dir, "/index.html");
 	ASSERT_EQ(0, mkstr(dir, "launch\n"));
-	snprintf(req_buf, sizeof(req_buf), "GET %s HTTP/1.1\r\n" H "\r\n",
-		 target);
-	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_GET_CONFIG, &cfg,
-				    sizeof(cfg)));
-	cfg.docroot_queue = 1;
-	ASSERT_EQ(0, khttpd_ctl_cmd(&e->ctl, KHTTPD_CMD_SET_CONFIG, &cfg,
-				    sizeof(cfg)));
+	set_docroot_queue(_metadata, e, 1);
 	START_NOBODY(e);
 	drop_caches();
-	for (i = 0; i < CONNS; i++) {
-		fds[i] = connect_rcvbuf(0);
-		ASSERT_LE(0, fds[i]) TH_LOG("connection %d", i);
-	}
 	s0 = get_stats(e);
-	for (i = 0; i < CONNS; i++)
-		ASSERT_EQ(0, khttpd_send_str(fds[i], req_buf));
-	for (i = 0; i < CONNS; i++) {
-		int ret;
-
-		c->fd = fds[i];
-		c->len = 0;
-		ret = khttpd_read_response(c, &e->r, false);
-		if (!ret && e->r.status == 200 &&
-		    !strcmp(e->r.body, "launch\n"))
-			ok++;
-		else if (!bad++)
-			TH_LOG("connection %d: %s, status %d", i,
-			       ret ? strerror(-ret) : "answered", e->r.status);
-		close(fds[i]);
-	}
+	burst(_metadata, e, CONNS, deep_req, &ok, &busy, &bad);
 	s1 = get_stats(e);
 	EXPECT_EQ(CONNS, ok);
+	EXPECT_EQ(0, busy);
 	EXPECT_EQ(s0.docroot_busy, s1.docroot_busy);
 	/* one, and one more if the name went stale meanwhile (the TTL) */
 	EXPECT_GE(s0.docroot_lookups + 2, s1.docroot_lookups)
 		TH_LOG("%llu lookups for one name",
 		       (unsigned long long)(s1.docroot_lookups -
 					    s0.docroot_lookups));
-	free(c);
 }
 
 #define NCOLD 10000
