@@ -14,13 +14,16 @@
 # docroot runs only the docroot points (khttpd's docroot beside its store,
 # uring-httpd, nginx and h2o, over a tree on ext4 in the guest; see
 # scripts/guest/bench.sh), about half an hour; BENCH_SECS and BENCH_REPS
-# (default 5 and 2) change its length.
+# (default 5 and 2) change its length.  BENCH_SERVERS, BENCH_SCENARIOS and
+# BENCH_PROFILE narrow a run (scripts/guest/bench.sh); BENCH_OUT sends its
+# results elsewhere than bench/results, so that a narrow run made while
+# developing does not overwrite the published ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
 case $mode in quick|full|docroot) ;; *) echo "usage: $0 [quick|full|docroot]" >&2; exit 2 ;; esac
 BUILD=${BUILD:-$PWD/build}
-out=bench/results
+out=${BENCH_OUT:-bench/results}
 mkdir -p "$out"
 log=$BUILD/bench-$mode.log
 insns=$BUILD/bench-$mode.insns
@@ -34,6 +37,9 @@ start=$(date +%s)
 KHTTPD_VMDIR=$BUILD/vm-bench scripts/vm --icount --smp $smp --mem 2048 --timeout 10800 \
 	--insns "$insns" -- \
 	env BENCH_SECS="${BENCH_SECS:-}" BENCH_REPS="${BENCH_REPS:-}" \
+	${BENCH_SERVERS:+BENCH_SERVERS="$BENCH_SERVERS"} \
+	${BENCH_SCENARIOS:+BENCH_SCENARIOS="$BENCH_SCENARIOS"} \
+	${BENCH_PROFILE:+BENCH_PROFILE="$BENCH_PROFILE"} \
 	/khttpd/scripts/bench.sh "$mode" 2>&1 | tee "$log" |
 	grep --line-buffered -E '^# |RESULT' |
 	while IFS= read -r line; do
