@@ -497,7 +497,7 @@ static struct khttpd_entry *khttpd_docroot_entry(struct khttpd_entry *old,
 {
 	struct khttpd_entry *e;
 
-	if (old && khttpd_entry_same(old, file, type, repr_flags)) {
+	if (old && khttpd_entry_same(old, file, st, type, repr_flags)) {
 		fput(file);
 		khttpd_entry_pin(old);	/* if it has become wholly cached */
 		return khttpd_entry_get(old);

@@ -67,6 +67,12 @@ struct khttpd_entry {
 	struct file *file;
 	struct khttpd_pin *pin;		/* set once, or NULL */
 	struct timespec64 mtime, ctime;	/* the file's, when it was opened */
+	/*
+	 * Its change cookie (i_version) then, if the filesystem has one.
+	 * Our getattr queried it, so the next change increments it.
+	 */
+	u64 change_cookie;
+	bool has_cookie;
 	u8 repr_flags;			/* KHTTPD_REPR_* */
 	struct khttpd_resource res;	/* validators, for the engine */
 	char etag[KHTTPD_ETAG_LEN];
@@ -601,7 +607,12 @@ bool khttpd_entry_file_changed(const struct khttpd_entry *e)
 	struct timespec64 m = inode_get_mtime(inode);
 	struct timespec64 c = inode_get_ctime(inode);
 
-	/* unlocked reads: a change caught late is caught by the TTL */
+	/*
+	 * Unlocked reads: a change caught late is caught by the TTL.  The
+	 * times have the clock tick's grain, so a rewrite of the same size
+	 * within the tick of the last write is seen only by the i_version,
+	 * which the renewal compares (khttpd_entry_same()).
+	 */
 	return !READ_ONCE(inode->i_nlink) ||
 	       i_size_read(inode) != e->layout.body_len ||
 	       !timespec64_equal(&m, &e->mtime) ||
@@ -620,10 +631,14 @@ struct file *khttpd_entry_file(const struct khttpd_entry *e)
 }
 
 bool khttpd_entry_same(const struct khttpd_entry *e, const struct file *file,
-		       const char *type, u8 repr_flags)
+		       const struct kstat *st, const char *type, u8 repr_flags)
 {
+	bool cookie = st->result_mask & STATX_CHANGE_COOKIE;
+
 	return e->file && file_inode(e->file) == file_inode(file) &&
 	       e->repr_flags == repr_flags && !strcmp(e->type, type) &&
+	       e->has_cookie == cookie &&
+	       (!cookie || e->change_cookie == st->change_cookie) &&
 	       !khttpd_entry_file_changed(e);
 }
 
@@ -804,6 +819,8 @@ struct khttpd_entry *khttpd_entry_from_file(struct file *file,
 	e->repr_flags = repr_flags;
 	e->mtime = st->mtime;
 	e->ctime = st->ctime;
+	e->has_cookie = st->result_mask & STATX_CHANGE_COOKIE;
+	e->change_cookie = st->change_cookie;
 	e->file = file;
 out:
 	kfree(buf);

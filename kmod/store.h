@@ -93,11 +93,13 @@ bool khttpd_entry_file_changed(const struct khttpd_entry *e);
 /* A docroot entry's file (a borrowed pointer), or NULL. */
 struct file *khttpd_entry_file(const struct khttpd_entry *e);
 /*
- * Would a new entry for @file, of @type, answer exactly as docroot entry
- * @e does: the same inode, unchanged since @e was made, the same fields?
+ * Would a new entry for @file (of attributes @st), of @type, answer
+ * exactly as docroot entry @e does: the same inode, unchanged since @e was
+ * made (i_version too), the same fields?
  */
 bool khttpd_entry_same(const struct khttpd_entry *e, const struct file *file,
-		       const char *type, u8 repr_flags);
+		       const struct kstat *st, const char *type,
+		       u8 repr_flags);
 /* The largest docroot file whose pages an entry pins. */
 #define KHTTPD_PIN_MAX		(4U << 20)
 void khttpd_entry_pin(struct khttpd_entry *e);

@@ -2287,6 +2287,76 @@ TEST_F_TIMEOUT(cold, one_lookup_for_a_name_asked_at_once, 300)
 					    s0.docroot_lookups));
 }
 
+/*
+ * A rewrite in place of the same size within the clock tick of the last
+ * write leaves size, mtime and ctime as they were, to the nanosecond:
+ * only the i_version tells, and the renewal after the TTL compares it.
+ * The clock is set back to the file's ctime for the rewrite so that its
+ * times come out the same (the guest's clock is restored after).
+ */
+TEST_F_TIMEOUT(cold, same_size_same_time_rewrite_seen_by_i_version, 60)
+{
+	struct env *e = &self->e;
+	struct timespec mono0, mono1, real0;
+	struct stat st0, st1;
+	char etag[128], f[192];
+	int fd, tries;
+
+	ASSERT_EQ(0, mkstr(ROOT "/v.txt", "version 1\n"));
+	START_NOBODY(e);
+	ASSERT_EQ(200, get(e, "/v.txt"));
+	EXPECT_STREQ("version 1\n", e->r.body);
+	ASSERT_NE(NULL, hdr(e, "ETag"));
+	snprintf(etag, sizeof(etag), "%s", hv(e, "ETag"));
+
+	ASSERT_EQ(0, stat(ROOT "/v.txt", &st0));
+	fd = open(ROOT "/v.txt", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &real0));
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &mono0));
+	for (tries = 0; tries < 20; tries++) {
+		ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &st0.st_ctim));
+		ASSERT_EQ(10, pwrite(fd, "version 2\n", 10, 0));
+		ASSERT_EQ(0, fstat(fd, &st1));
+		if (st1.st_mtim.tv_sec == st0.st_mtim.tv_sec &&
+		    st1.st_mtim.tv_nsec == st0.st_mtim.tv_nsec &&
+		    st1.st_ctim.tv_sec == st0.st_ctim.tv_sec &&
+		    st1.st_ctim.tv_nsec == st0.st_ctim.tv_nsec)
+			break;
+	}
+	/* the clock again, as if it had not been touched */
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &mono1));
+	real0.tv_sec += mono1.tv_sec - mono0.tv_sec;
+	real0.tv_nsec += mono1.tv_nsec - mono0.tv_nsec;
+	if (real0.tv_nsec < 0) {
+		real0.tv_nsec += 1000000000;
+		real0.tv_sec--;
+	} else if (real0.tv_nsec >= 1000000000) {
+		real0.tv_nsec -= 1000000000;
+		real0.tv_sec++;
+	}
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &real0));
+	close(fd);
+	if (tries == 20)
+		SKIP(return, "no rewrite kept the file's times");
+
+	/*
+	 * Past the TTL, the first request is answered as before and has the
+	 * name looked up again; what that lookup finds answers from then on.
+	 */
+	usleep(2500 * 1000);
+	snprintf(f, sizeof(f), "If-None-Match: %s\r\n", etag);
+	for (tries = 0; tries < 50; tries++) {
+		if (req(e, "GET", "/v.txt", f) != 304)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(200, e->r.status);
+	EXPECT_STREQ("version 2\n", e->r.body);
+	ASSERT_NE(NULL, hdr(e, "ETag"));
+	EXPECT_STRNE(etag, hv(e, "ETag"));
+}
+
 #define NCOLD 10000
 #define COLD_PIPELINE 16
 
