@@ -102,7 +102,7 @@ struct khttpd_worker {
 
 #define KHTTPD_SCRATCH_SIZE	65536
 #define KHTTPD_FAST_SCRATCH	16384	/* the fast path peeks this much */
-#define KHTTPD_BVECS		64	/* page pieces per sendmsg */
+#define KHTTPD_BVECS		256	/* page pieces per sendmsg */
 
 const char *khttpd_io_date(struct khttpd_io *io);
 
