@@ -42,12 +42,14 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 export BUILD
 
 .PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
-	shell bench benchtools checkpatch clean check-debug
+	shell bench benchtools checkpatch clean check-debug tls
 
-all: module userspace selftests unittests fuzzers
+all: module userspace selftests unittests fuzzers tls
 
 # Userspace programs are static: the guest has busybox and little else.
-USERSPACE := $(BUILD)/userspace/khttpctl $(BUILD)/userspace/uring-httpd
+# (khttpd-tlsd is not: see below.)
+USERSPACE := $(BUILD)/userspace/khttpctl $(BUILD)/userspace/uring-httpd \
+	     $(BUILD)/userspace/khttpd-tlsd
 CTL_SRC := userspace/ctl_client.c userspace/ctl_client.h uapi/linux/khttpd.h
 SITE_SRC := userspace/site.c userspace/site.h
 
@@ -60,6 +62,16 @@ $(BUILD)/userspace/uring-httpd: $(URING_SRC) $(URING_HDR) $(ENGINE_SRC) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iengine -o $@ \
 		$(URING_SRC) $(ENGINE_SRC) -luring -lpthread
+
+# The TLS handshake agent links GnuTLS dynamically: Debian has no static
+# p11-kit or libunistring.  scripts/vm puts its libraries in the guest (the
+# "libs" line of scripts/initramfs.list).
+TLSD_SRC := $(wildcard userspace/khttpd-tlsd/*.c)
+TLSD_HDR := $(wildcard userspace/khttpd-tlsd/*.h)
+$(BUILD)/userspace/khttpd-tlsd: $(TLSD_SRC) $(TLSD_HDR) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $(TLSD_SRC) \
+		$$(pkg-config --cflags --libs gnutls)
 
 $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
 	@mkdir -p $(@D)
@@ -95,11 +107,19 @@ $(BUILD)/ksrc/.stamp: | deps
 # crc32c_generic: ext4 and jbd2 ask the crypto API for crc32c at mount.
 FSMODS := crc32c_generic ext4 loop overlay
 FSMOD_ORDER := $(BUILD)/fsmod/order
-$(FSMOD_ORDER): /lib/modules/$(KVER)/modules.dep
+# HTTPS: kTLS (tls) and the AEADs it asks the crypto API for, which the
+# guest cannot autoload: gcm(aes) from aesni-intel (AES-128/256-GCM; TCG's
+# -cpu max has AES-NI), rfc7539(chacha20,poly1305) from the template and
+# the x86 chacha20 and poly1305.  scripts/guest/load-tls.sh loads them.
+TLSMODS := tls aesni-intel chacha-x86_64 poly1305-x86_64 chacha20poly1305
+TLSMOD_ORDER := $(BUILD)/tlsmod/order
+$(FSMOD_ORDER): MODS := $(FSMODS)
+$(TLSMOD_ORDER): MODS := $(TLSMODS)
+$(FSMOD_ORDER) $(TLSMOD_ORDER): /lib/modules/$(KVER)/modules.dep
 	@rm -rf $(@D)
 	@mkdir -p $(@D)
 	@set -e; d=/lib/modules/$(KVER); : > $@.tmp; \
-	for m in $(FSMODS); do \
+	for m in $(MODS); do \
 		l=$$(grep -E "(^|/)$$m\.ko(\.xz)?:" $$d/modules.dep); \
 		[ -n "$$l" ] || { echo "no module $$m in $$d" >&2; exit 1; }; \
 		for p in $$(echo "$${l#*:}" | tr ' ' '\n' | tac) $${l%%:*}; do \
@@ -115,6 +135,21 @@ $(FSMOD_ORDER): /lib/modules/$(KVER)/modules.dep
 	mv $@.tmp $@
 
 selftests: $(SELFTESTS) $(FSMOD_ORDER)
+
+# HTTPS in the guest: the modules above and a test certificate, made here
+# and never committed (ECDSA P-256, self-signed, for localhost and
+# 127.0.0.1; written under temporary names, so a failed run leaves none).
+TLS_CERT := $(BUILD)/tls/cert.pem $(BUILD)/tls/key.pem
+tls: $(TLS_CERT) $(TLSMOD_ORDER)
+
+$(TLS_CERT) &: | deps
+	@mkdir -p $(@D)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -days 3650 -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+		-keyout $(@D)/key.pem.tmp -out $(@D)/cert.pem.tmp 2> /dev/null
+	@mv $(@D)/key.pem.tmp $(@D)/key.pem
+	@mv $(@D)/cert.pem.tmp $(@D)/cert.pem
 
 # Guest binaries are static: the guest has busybox and little else.  The
 # helpers are linked into each (not *_test.c: they are no tests).
@@ -172,6 +207,10 @@ checkpatch: $(BUILD)/ksrc/.stamp
 		$(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h \
 		engine/*.c engine/*.h \
 		$(wildcard uapi/linux/*.h) bench/*.c
+	@# userspace has no compiler_attributes.h: tlsd.h defines its own
+	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \
+		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO \
+		userspace/khttpd-tlsd/*.c userspace/khttpd-tlsd/*.h
 
 run: all
 	scripts/vm --smp 2 -- /khttpd/scripts/demo.sh

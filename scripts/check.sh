@@ -66,7 +66,7 @@ echo "== checkpatch (errors fail; warnings are listed)"
 make -s checkpatch > "$LOG/checkpatch.txt" 2>&1
 grep -E '^(ERROR|WARNING)' "$LOG/checkpatch.txt" | head -n 20
 ! grep -q '^ERROR' "$LOG/checkpatch.txt"
-result $? "checkpatch: no errors in kmod/, engine/, uapi/ and bench/"
+result $? "checkpatch: no errors in kmod/, engine/, uapi/, bench/ and khttpd-tlsd"
 
 echo "== the bench's instruction counter (QEMU plugin bench/vcpu_insns.c)"
 # A loop pinned to vCPU 1, then to vCPU 0: each interval's user-space

@@ -21,6 +21,8 @@ PKGS=(
 	busybox-static
 	cpio
 	liburing-dev
+	libgnutls28-dev			# khttpd-tlsd: the TLS handshake agent
+	openssl				# its test certificate; the guest's TLS client
 	wrk
 	curl
 	media-types			# /etc/mime.types for khttpctl
