@@ -25,6 +25,13 @@
  * route cannot take page fragments.  An arena page is reused only once no
  * skb holds it (its refcount is ours alone), since spliced bytes must not
  * change until acknowledged.
+ *
+ * HTTPS connections (tls.h) live the same life once their handshake is
+ * over, reading and writing through kTLS; the worker then holds no socket
+ * lock for its step (kTLS takes it itself) and the fast path leaves them
+ * alone.  Before: QUEUED (the upcall's queue was full), HANDSHAKE (the
+ * agent's).  At the end: BYE, until kTLS has given TCP everything and
+ * our close_notify.
  */
 #include <linux/bvec.h>
 #include <linux/mm.h>
@@ -45,6 +52,7 @@
 #include "stats.h"
 #include "store.h"
 #include "timers.h"
+#include "tls.h"
 
 /* Steps (a send and a receive) per wakeup before others get a turn. */
 #define KHTTPD_CONN_BUDGET	16
@@ -112,9 +120,14 @@ static void khttpd_conn_write_space(struct sock *sk)
 	read_lock_bh(&sk->sk_callback_lock);
 	c = sk->sk_user_data;
 	if (c) {
-		if (READ_ONCE(c->tx_count))
-			khttpd_conn_queue(c);
+		/*
+		 * kTLS's first: it schedules the push of the records it
+		 * holds, which khttpd_tls_bye() then waits for.
+		 */
 		c->saved_write_space(sk);
+		if (READ_ONCE(c->tx_count) ||
+		    READ_ONCE(c->tls) == KHTTPD_TLS_BYE)
+			khttpd_conn_queue(c);
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
@@ -132,14 +145,15 @@ static void khttpd_conn_state_change(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
-bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock)
+/* A connection for @sock on @w's list, its header clock running. */
+static struct khttpd_conn *khttpd_conn_alloc(struct khttpd_worker *w,
+					     struct socket *sock)
 {
-	struct sock *sk = sock->sk;
 	struct khttpd_conn *c;
 
 	c = kmem_cache_zalloc(khttpd_conn_cache, GFP_KERNEL);
 	if (!c)
-		return false;
+		return NULL;
 	c->worker = w;
 	c->sock = sock;
 	refcount_set(&c->ref, 1);
@@ -150,14 +164,14 @@ bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock)
 	khttpd_timeout_set(w, &c->timeout, KHTTPD_T_HEADER, true);
 
 	/* Responses go out whole; never hold a small one back. */
-	tcp_sock_set_nodelay(sk);
-	/*
-	 * The fast path sends from softirq: no sleeping allocation (but see
-	 * khttpd_conn_hold()), and not the page fragment of whatever task it
-	 * interrupted.
-	 */
-	sk->sk_allocation = GFP_ATOMIC;
-	sk->sk_use_task_frag = false;
+	tcp_sock_set_nodelay(sock->sk);
+	return c;
+}
+
+/* Our callbacks on top of those the socket has: TCP's, or kTLS's. */
+static void khttpd_conn_install(struct khttpd_conn *c)
+{
+	struct sock *sk = c->sock->sk;
 
 	write_lock_bh(&sk->sk_callback_lock);
 	c->saved_data_ready = sk->sk_data_ready;
@@ -168,13 +182,31 @@ bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock)
 	sk->sk_write_space = khttpd_conn_write_space;
 	sk->sk_state_change = khttpd_conn_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct khttpd_conn *c;
+
+	c = khttpd_conn_alloc(w, sock);
+	if (!c)
+		return false;
+	/*
+	 * The fast path sends from softirq: no sleeping allocation (but see
+	 * khttpd_conn_hold()), and not the page fragment of whatever task it
+	 * interrupted.
+	 */
+	sk->sk_allocation = GFP_ATOMIC;
+	sk->sk_use_task_frag = false;
+	khttpd_conn_install(c);
 
 	/* The request may have arrived before the callbacks were in place. */
 	khttpd_conn_queue(c);
 	return true;
 }
 
-static void khttpd_conn_put(struct khttpd_conn *c)
+void khttpd_conn_put(struct khttpd_conn *c)
 {
 	if (!refcount_dec_and_test(&c->ref))
 		return;
@@ -217,16 +249,28 @@ static void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 {
 	struct sock *sk = c->sock->sk;
 
-	write_lock_bh(&sk->sk_callback_lock);
-	sk->sk_user_data = NULL;
-	sk->sk_data_ready = c->saved_data_ready;
-	sk->sk_write_space = c->saved_write_space;
-	sk->sk_state_change = c->saved_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
+	/* (not yet on an HTTPS connection before its handshake's end) */
+	if (c->saved_state_change) {
+		write_lock_bh(&sk->sk_callback_lock);
+		sk->sk_user_data = NULL;
+		sk->sk_data_ready = c->saved_data_ready;
+		sk->sk_write_space = c->saved_write_space;
+		sk->sk_state_change = c->saved_state_change;
+		write_unlock_bh(&sk->sk_callback_lock);
+	}
+	if (c->tls == KHTTPD_TLS_QUEUED)
+		c->worker->tls_queued--;
 
 	if (abort)
 		sock_no_linger(sk);
-	sock_release(c->sock);
+	/*
+	 * An HTTPS socket has a file: the socket goes with its last
+	 * reference, which an agent may hold yet (a cancelled handshake).
+	 */
+	if (c->sock->file)
+		fput(c->sock->file);
+	else
+		sock_release(c->sock);
 	c->sock = NULL;
 
 	while (c->tx_count) {
@@ -699,7 +743,10 @@ static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
 		buf = io->scratch;
 		cap = io->scratch_size;
 	}
-	ret = khttpd_conn_read(c->sock->sk, buf, cap);
+	if (c->tls)
+		ret = khttpd_tls_recv(c, buf, cap);
+	else
+		ret = khttpd_conn_read(c->sock->sk, buf, cap);
 	if (ret <= 0 || c->lingering)
 		return ret;
 	if (c->rx_len) {
@@ -777,10 +824,12 @@ static void khttpd_io_put_folios(struct khttpd_io *io)
 /*
  * Send what is queued, the socket held (by the thread, or the bh lock).
  * Returns 0 when everything went, -EAGAIN when the socket is full
- * (tcp_sendmsg_locked has then set SOCK_NOSPACE, so write_space will
- * requeue us), or another error.  *@progress is set if bytes went.
+ * (tcp_sendmsg_locked, or kTLS, has then set SOCK_NOSPACE, so write_space
+ * will requeue us), or another error.  *@progress is set if bytes went.
  * MSG_NOSIGNAL always: in softirq, current is whatever task was
- * interrupted.
+ * interrupted.  An HTTPS connection's go to kTLS (which takes the socket
+ * itself), by reference as well: it encrypts them into pages of its own
+ * and drops its references once a record is in TCP.
  */
 int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
 		      bool *progress)
@@ -833,7 +882,10 @@ int khttpd_conn_flush(struct khttpd_conn *c, struct khttpd_io *io,
 		if (total < pending)
 			msg.msg_flags |= MSG_MORE;	/* the rest follows now */
 		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, total);
-		ret = tcp_sendmsg_locked(c->sock->sk, &msg, total);
+		if (c->tls)
+			ret = khttpd_tls_send(c, &msg);
+		else
+			ret = tcp_sendmsg_locked(c->sock->sk, &msg, total);
 		/* the skbs took references of their own (or copied) */
 		khttpd_io_put_folios(io);
 		if (ret < 0)
@@ -875,22 +927,40 @@ static bool khttpd_conn_finish(struct khttpd_conn *c)
 	c->closing = false;
 	/*
 	 * What arrived while we hold the socket waits in its backlog, not
-	 * yet in the receive queue: that is more input too.
+	 * yet in the receive queue: that is more input too; and so is what
+	 * kTLS took off the queue, a record or part of one.
 	 */
-	if (skb_queue_empty(&sk->sk_receive_queue) &&
-	    !READ_ONCE(sk->sk_backlog.tail))
+	if (skb_queue_empty_lockless(&sk->sk_receive_queue) &&
+	    !READ_ONCE(sk->sk_backlog.tail) &&
+	    !(c->tls && khttpd_tls_readable(sk)))
 		return true;
 	/*
 	 * shutdown() takes the socket itself (tcp_shutdown is not for
 	 * modules).  Lingering first, so that the fast path, which may run
-	 * while we let go, leaves the connection alone.
+	 * while we let go, leaves the connection alone.  (An HTTPS one is
+	 * not held: kTLS takes the socket itself.)
 	 */
 	c->lingering = true;
-	khttpd_conn_let_go(sk);
+	if (!c->tls)
+		khttpd_conn_let_go(sk);
 	kernel_sock_shutdown(c->sock, SHUT_WR);
-	khttpd_conn_hold(sk);
+	if (!c->tls)
+		khttpd_conn_hold(sk);
 	khttpd_timeout_set(c->worker, &c->timeout, KHTTPD_T_IDLE, true);
 	return false;
+}
+
+/*
+ * An HTTPS connection is to close in order: close_notify first, after
+ * what kTLS holds (khttpd_conn_bye()), then the lingering close if
+ * @linger, else the close.  TCP must take something every send_timeout_ms.
+ */
+static void khttpd_conn_bye_begin(struct khttpd_conn *c, bool linger)
+{
+	WRITE_ONCE(c->tls, KHTTPD_TLS_BYE);	/* write_space reads it */
+	c->tls_linger = linger;
+	c->tls_deadline = jiffies +
+			  msecs_to_jiffies(c->worker->cfg.send_timeout_ms);
 }
 
 /*
@@ -904,7 +974,8 @@ static bool khttpd_conn_nothing_to_read(struct khttpd_conn *c)
 
 	return skb_queue_empty_lockless(&sk->sk_receive_queue) &&
 	       !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) &&
-	       !READ_ONCE(sk->sk_err);
+	       !READ_ONCE(sk->sk_err) &&
+	       !(c->tls && khttpd_tls_readable(sk));
 }
 
 /* After a wakeup's work: which timeout now runs for this connection. */
@@ -1037,6 +1108,12 @@ static bool khttpd_conn_step(struct khttpd_conn *c)
 					   KHTTPD_T_SEND, true);
 			return false;
 		}
+		if (c->closing && c->tls) {
+			/* close_notify first (khttpd_conn_bye()), then finish */
+			c->closing = false;
+			khttpd_conn_bye_begin(c, true);
+			return false;
+		}
 		if (c->closing && khttpd_conn_finish(c))
 			return true;
 
@@ -1086,6 +1163,205 @@ static bool khttpd_conn_step(struct khttpd_conn *c)
 	return false;
 }
 
+/*
+ * The bye of an HTTPS connection (khttpd_conn_bye_begin()): one more look.
+ * Write space wakes us, and the RETRY clock looks again anyway, should
+ * kTLS's push of its records come after our wakeup.  A client that takes
+ * nothing for send_timeout_ms gets a reset.
+ */
+static void khttpd_conn_bye(struct khttpd_conn *c)
+{
+	struct khttpd_worker *w = c->worker;
+	bool progress = false;
+
+	if (khttpd_tls_bye(c, &progress) == -EAGAIN) {
+		if (progress) {
+			c->tls_deadline = jiffies +
+				msecs_to_jiffies(w->cfg.send_timeout_ms);
+		} else if (time_after_eq(jiffies, c->tls_deadline)) {
+			khttpd_stat_inc(timed_out);
+			khttpd_conn_close(c, true);
+			return;
+		}
+		khttpd_timeout_set(w, &c->timeout, KHTTPD_T_RETRY, true);
+		return;
+	}
+	WRITE_ONCE(c->tls, KHTTPD_TLS_ON);
+	if (c->tls_linger && !khttpd_conn_finish(c))
+		return;		/* lingering: steps read until the end */
+	khttpd_conn_close(c, false);
+}
+
+/* Close @c: a reset if @abort, else an HTTPS one says goodbye first. */
+static void khttpd_conn_end(struct khttpd_conn *c, bool abort)
+{
+	if (!abort && c->tls == KHTTPD_TLS_ON && !c->tls_bye_done) {
+		khttpd_conn_bye_begin(c, false);
+		khttpd_conn_bye(c);
+		return;
+	}
+	khttpd_conn_close(c, abort);
+}
+
+/* @c waits its turn to hand its handshake over (RETRY clock). */
+static void khttpd_conn_tls_queue(struct khttpd_conn *c)
+{
+	if (c->tls != KHTTPD_TLS_QUEUED) {
+		c->tls = KHTTPD_TLS_QUEUED;
+		c->worker->tls_queued++;
+		khttpd_stat_inc(tls_busy);
+	}
+	khttpd_timeout_set(c->worker, &c->timeout, KHTTPD_T_RETRY, true);
+}
+
+/*
+ * Hand @c's handshake to the agent.  The upcall keeps at most a few
+ * requests no agent has taken yet (about 4 in 2 GiB) and refuses more
+ * with -EAGAIN: then @c waits, in order of arrival with the others of
+ * its worker, until a handshake ends or its RETRY clock runs out, within
+ * the handshake's deadline.  No agent at all (-ESRCH): nobody to answer.
+ */
+static void khttpd_conn_tls_submit(struct khttpd_conn *c)
+{
+	struct khttpd_worker *w = c->worker;
+	int err;
+
+	if (time_after_eq(jiffies, c->tls_deadline)) {
+		khttpd_stat_inc(timed_out);
+		khttpd_stat_inc(tls_timed_out);
+		khttpd_conn_close(c, false);
+		return;
+	}
+	/* full a moment ago: those after @c wait behind it */
+	if (w->tls_full && !time_after(jiffies, w->tls_full_at))
+		err = -EAGAIN;
+	else
+		err = khttpd_tls_submit(c, w->cfg.header_timeout_ms);
+	if (err == -EAGAIN) {
+		w->tls_full = true;
+		w->tls_full_at = jiffies;
+		khttpd_conn_tls_queue(c);
+		return;
+	}
+	if (c->tls == KHTTPD_TLS_QUEUED)
+		w->tls_queued--;
+	c->tls = KHTTPD_TLS_HANDSHAKE;
+	if (err) {
+		if (err == -ESRCH) {
+			khttpd_stat_inc(tls_no_agent);
+		} else {
+			khttpd_stat_inc(tls_failed);
+			pr_warn_ratelimited("cannot start a handshake: %d\n",
+					    err);
+		}
+		khttpd_conn_close(c, false);
+		return;
+	}
+	w->tls_full = false;
+	khttpd_stat_inc(tls_handshakes);
+	khttpd_timeout_set(w, &c->timeout, KHTTPD_T_HEADER, true);
+}
+
+void khttpd_conn_accept_tls(struct khttpd_worker *w, struct socket *sock)
+{
+	struct khttpd_conn *c;
+	struct file *file;
+
+	/* no answering before the handshake: over max_conns, just close */
+	if (!khttpd_conn_admit(w)) {
+		khttpd_stat_inc(refused);
+		sock_release(sock);
+		return;
+	}
+	/* the upcall gives the agent a descriptor of it */
+	file = sock_alloc_file(sock, 0, NULL);
+	if (IS_ERR(file)) {
+		/* (it released the socket) */
+		khttpd_conn_unadmit();
+		return;
+	}
+	c = khttpd_conn_alloc(w, sock);
+	if (!c) {
+		fput(file);
+		khttpd_conn_unadmit();
+		return;
+	}
+	c->tls_deadline = jiffies +
+			  msecs_to_jiffies(w->cfg.header_timeout_ms);
+	if (w->tls_queued)
+		khttpd_conn_tls_queue(c);	/* first come, first served */
+	else
+		khttpd_conn_tls_submit(c);
+}
+
+/*
+ * @c's handshake is over: from now on it reads and writes through kTLS,
+ * our callbacks on top of kTLS's.  A request may be decrypted and waiting
+ * already: the step after this reads at once.  False to close unanswered.
+ */
+static bool khttpd_conn_tls_up(struct khttpd_conn *c)
+{
+	struct khttpd_worker *w = c->worker;
+
+	/* the agent took requests: those waiting for room go now */
+	w->tls_full = false;
+	if (w->tls_queued)
+		khttpd_timers_kick(w, KHTTPD_T_RETRY);
+
+	/*
+	 * The agent keeps the same deadline, from its ACCEPT, and often
+	 * reports it before our timer (with its slack) fires: a timeout too.
+	 */
+	if (c->tls_status == -ETIMEDOUT) {
+		khttpd_stat_inc(tls_timed_out);
+		return false;
+	}
+	if (c->tls_status) {
+		khttpd_stat_inc(tls_failed);
+		return false;
+	}
+	if (!khttpd_tls_engaged(c->sock->sk)) {
+		pr_warn_ratelimited("handshake done without kTLS set up\n");
+		khttpd_stat_inc(tls_failed);
+		return false;
+	}
+	khttpd_stat_inc(tls_established);
+	c->tls = KHTTPD_TLS_ON;
+	khttpd_conn_install(c);
+	/* the first request's clock starts now */
+	khttpd_timeout_set(w, &c->timeout, KHTTPD_T_HEADER, true);
+	return true;
+}
+
+/*
+ * An HTTPS connection's turn: the end of its handshake, its bye, or a
+ * step, without holding the socket (kTLS takes it itself, and no fast
+ * path runs beside us).
+ */
+static void khttpd_conn_process_tls(struct khttpd_conn *c)
+{
+	switch (c->tls) {
+	case KHTTPD_TLS_QUEUED:
+		return;		/* its RETRY clock submits it */
+	case KHTTPD_TLS_HANDSHAKE:
+		/* pairs with smp_store_release() in khttpd_tls_done() */
+		if (!smp_load_acquire(&c->tls_done))
+			return;
+		if (!khttpd_conn_tls_up(c)) {
+			khttpd_conn_close(c, false);
+			return;
+		}
+		break;
+	case KHTTPD_TLS_BYE:
+		khttpd_conn_bye(c);
+		return;
+	}
+	if (khttpd_conn_step(c))
+		khttpd_conn_end(c, c->abort);
+	else if (c->tls == KHTTPD_TLS_BYE)
+		khttpd_conn_bye(c);
+}
+
 static void khttpd_conn_process(struct khttpd_conn *c)
 {
 	struct sock *sk;
@@ -1093,6 +1369,10 @@ static void khttpd_conn_process(struct khttpd_conn *c)
 
 	if (!c->sock)
 		return;		/* closed while it was queued */
+	if (c->tls) {
+		khttpd_conn_process_tls(c);
+		return;
+	}
 	sk = c->sock->sk;
 	khttpd_conn_hold(sk);
 	close = khttpd_conn_step(c);
@@ -1166,17 +1446,48 @@ void khttpd_conn_run_ready(struct khttpd_worker *w)
 
 void khttpd_conn_expire(struct khttpd_timeout *t, bool abort)
 {
+	struct khttpd_conn *c = container_of(t, struct khttpd_conn, timeout);
+
+	switch (c->tls) {
+	case KHTTPD_TLS_QUEUED:
+		khttpd_conn_tls_submit(c);
+		return;
+	case KHTTPD_TLS_HANDSHAKE:
+		/*
+		 * header_timeout_ms without its done.  Cancelling loses
+		 * only to a done already under way: that one decides.
+		 */
+		if (!khttpd_tls_cancel(c))
+			return;
+		khttpd_stat_inc(tls_timed_out);
+		khttpd_stat_inc(timed_out);
+		khttpd_conn_close(c, false);
+		return;
+	case KHTTPD_TLS_BYE:
+		khttpd_conn_bye(c);
+		return;
+	}
 	khttpd_stat_inc(timed_out);
-	khttpd_conn_close(container_of(t, struct khttpd_conn, timeout), abort);
+	khttpd_conn_end(c, abort);
 }
 
 void khttpd_conn_close_all(struct khttpd_worker *w)
 {
 	struct khttpd_conn *c, *tmp;
 	struct llist_node *list;
+	bool progress;
 
-	list_for_each_entry_safe(c, tmp, &w->conns, node)
+	list_for_each_entry_safe(c, tmp, &w->conns, node) {
+		/* a handshake is cancelled, or its done waited for below */
+		if (c->tls == KHTTPD_TLS_HANDSHAKE)
+			khttpd_tls_cancel(c);
+		/* close_notify if there is room; no waiting for it */
+		if ((c->tls == KHTTPD_TLS_ON || c->tls == KHTTPD_TLS_BYE) &&
+		    !c->tls_bye_done)
+			khttpd_tls_bye(c, &progress);
 		khttpd_conn_close(c, false);
+	}
+	khttpd_tls_wait(w);
 	/* Connections that were queued hold a reference each. */
 	list = llist_del_all(&w->ready);
 	llist_for_each_entry_safe(c, tmp, list, ready_node)

@@ -23,6 +23,11 @@ bool khttpd_conn_admit(struct khttpd_worker *w);
 void khttpd_conn_unadmit(void);
 void khttpd_conn_refuse(struct khttpd_worker *w, struct socket *sock);
 bool khttpd_conn_create(struct khttpd_worker *w, struct socket *sock);
+/*
+ * An HTTPS connection: admitted (or closed), its handshake handed to the
+ * agent (tls.h).  Takes @sock over whatever happens.
+ */
+void khttpd_conn_accept_tls(struct khttpd_worker *w, struct socket *sock);
 
 /* the worker's loop: connections whose socket woke them, in order */
 void khttpd_conn_run_ready(struct khttpd_worker *w);

@@ -3,7 +3,8 @@
  * A connection's insides, shared by its two answering paths: the worker's
  * thread (conn.c) and the socket callback (fastpath.c).  Whoever holds the
  * socket may change them: the thread under lock_sock(), the callback under
- * the bh lock of a socket no thread owns.
+ * the bh lock of a socket no thread owns.  An HTTPS connection's are the
+ * thread's alone (no fast path), and tls.c's: its done callback's.
  */
 #ifndef _KHTTPD_CONN_PRIV_H
 #define _KHTTPD_CONN_PRIV_H
@@ -25,6 +26,15 @@ struct sock;
 struct socket;
 
 #define KHTTPD_TX_SLOTS		32
+
+/* Where an HTTPS connection is in its life (tls.c); plain HTTP is NONE. */
+enum khttpd_tls_state {
+	KHTTPD_TLS_NONE,
+	KHTTPD_TLS_QUEUED,	/* to hand its handshake over: the queue was full */
+	KHTTPD_TLS_HANDSHAKE,	/* the agent's: no callback of ours on the socket */
+	KHTTPD_TLS_ON,		/* kTLS, our callbacks on top of its */
+	KHTTPD_TLS_BYE,		/* closing: kTLS's records, close_notify, first */
+};
 
 /*
  * Room for the fields a 206 or 416 writes per request: a 200's (Content-
@@ -92,12 +102,29 @@ struct khttpd_conn {
 	u64 bounce_off;			/* where in it */
 	u32 bounce_len;
 	struct page *bounce[KHTTPD_BOUNCE_PAGES];
+
+	/*
+	 * HTTPS (tls.c).  The socket has a file (the upcall hands the agent
+	 * a descriptor of it), released with fput().  The done callback only
+	 * writes @tls_status, then @tls_done (release/acquire), and queues us.
+	 */
+	u8 tls;			/* enum khttpd_tls_state */
+	bool tls_done;		/* the handshake's done ran */
+	bool tls_linger;	/* after the bye, the lingering close */
+	bool tls_bye_done;	/* nothing more to send: release at will */
+	bool tls_notified;	/* our close_notify is queued */
+	bool tls_quiet;		/* the peer broke TLS off: no close_notify */
+	int tls_status;		/* the done's status */
+	u32 tls_seq;		/* TCP's write_seq at the bye's last look */
+	unsigned long tls_deadline;	/* jiffies: of a wait polled at RETRY */
 };
 
 #define KHTTPD_CONN_QUEUED	0	/* on worker->ready */
 
 /* Put @c on its worker's ready list (once) and wake the worker. */
 void khttpd_conn_queue(struct khttpd_conn *c);
+/* Drop a reference (the last frees the connection). */
+void khttpd_conn_put(struct khttpd_conn *c);
 
 /*
  * The answer to one request (@req, or the refusal @parse_status): its

@@ -90,7 +90,7 @@ static int khttpd_ctl_start(const struct khttpd_start *s)
 {
 	int err;
 
-	if (s->reserved0 || s->reserved1 || s->reserved2 ||
+	if (s->reserved1 || s->reserved2 ||
 	    memchr_inv(s->reserved, 0, sizeof(s->reserved)))
 		return -EINVAL;
 	mutex_lock(&khttpd_ctl_lock);
@@ -147,6 +147,8 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		a.version.features = KHTTPD_F_URING_CMD | KHTTPD_F_ZEROCOPY |
 				     KHTTPD_F_CPUSET | KHTTPD_F_FASTPATH |
 				     KHTTPD_F_DOCROOT | KHTTPD_F_MIME;
+		if (IS_ENABLED(CONFIG_NET_HANDSHAKE))
+			a.version.features |= KHTTPD_F_TLS;
 		if (IS_ENABLED(CONFIG_IPV6))
 			a.version.features |= KHTTPD_F_IPV6;
 		strscpy(a.version.release, KHTTPD_RELEASE,

@@ -26,6 +26,7 @@
  * request with a body, a refusal, an answer that closes the connection or
  * does not fit the send buffer.  A short send leaves the rest queued on the
  * connection for the worker, which sends it before anything else.
+ * Never on an HTTPS connection (tls.h).
  */
 #include <linux/lockdep.h>
 #include <linux/skbuff.h>
@@ -177,6 +178,12 @@ bool khttpd_fast_answer(struct khttpd_conn *c, struct sock *sk)
 	 * this is softirq with the bh lock: the hold we need.
 	 */
 	if (sock_owned_by_user_nocheck(sk))
+		return false;
+	/*
+	 * HTTPS: what the receive queue holds is ciphertext, and sending
+	 * goes through kTLS, which takes the socket lock: the worker's.
+	 */
+	if (c->tls)
 		return false;
 	lockdep_assert_held(&sk->sk_lock.slock);
 	if (w->cpu != smp_processor_id() || f->busy)

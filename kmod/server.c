@@ -7,6 +7,8 @@
  * kernel hands a new connection to the listener of the CPU that processed
  * its SYN.  A connection then lives on that CPU: its packets, its wakeups
  * and its HTTP work stay in one CPU's caches, and workers share nothing.
+ * HTTPS has listeners of its own in a group of its own (its port), served
+ * by the same workers.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -27,6 +29,7 @@
 #include "server.h"
 #include "store.h"
 #include "timers.h"
+#include "tls.h"
 
 /* New connections taken per wakeup before the thread looks at the rest. */
 #define KHTTPD_ACCEPT_BUDGET	64
@@ -167,6 +170,10 @@ static void khttpd_worker_accept(struct khttpd_worker *w)
 			continue;
 		}
 		khttpd_listen_disown(lis, sock->sk);
+		if (lis->tls) {
+			khttpd_conn_accept_tls(w, sock);
+			continue;
+		}
 		if (!khttpd_conn_admit(w)) {
 			khttpd_conn_refuse(w, sock);
 			continue;
@@ -203,6 +210,7 @@ static void khttpd_worker_sync_config(struct khttpd_worker *w)
 	tmo[KHTTPD_T_HEADER] = msecs_to_jiffies(w->cfg.header_timeout_ms);
 	tmo[KHTTPD_T_IDLE] = msecs_to_jiffies(w->cfg.keepalive_timeout_ms);
 	tmo[KHTTPD_T_SEND] = msecs_to_jiffies(w->cfg.send_timeout_ms);
+	tmo[KHTTPD_T_RETRY] = msecs_to_jiffies(KHTTPD_TLS_RETRY_MS) ?: 1;
 	khttpd_timers_set_timeouts(w, tmo);
 }
 
@@ -404,43 +412,69 @@ int khttpd_server_stop(void)
 	return 0;
 }
 
-/* The listening addresses a START asks for, as socket addresses. */
-static int khttpd_start_addrs(const struct khttpd_start *args, u16 port,
-			      struct sockaddr_storage addrs[], int *n)
+/* One listening address of @family, @addr, @port. */
+static void khttpd_start_addr(struct sockaddr_storage *ss, int family,
+			      const u8 *addr, u16 port)
 {
-	u32 flags = args->flags & (KHTTPD_START_IPV4 | KHTTPD_START_IPV6);
-
-	*n = 0;
-	if (args->flags & ~(KHTTPD_START_IPV4 | KHTTPD_START_IPV6 |
-			    KHTTPD_START_DOCROOT | KHTTPD_START_NO_SYMLINKS))
-		return -EINVAL;
-	if (!flags)
-		flags = KHTTPD_START_IPV4;
-	if (flags & KHTTPD_START_IPV4) {
-		struct sockaddr_in *sin = (void *)&addrs[(*n)++];
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (void *)ss;
 
 		memset(sin, 0, sizeof(*sin));
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, args->addr4, 4);
-	}
-	if (flags & KHTTPD_START_IPV6) {
-		struct sockaddr_in6 *sin6 = (void *)&addrs[(*n)++];
+		memcpy(&sin->sin_addr, addr, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (void *)ss;
 
-		if (!IS_ENABLED(CONFIG_IPV6))
-			return -EAFNOSUPPORT;
 		memset(sin6, 0, sizeof(*sin6));
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, args->addr6, 16);
+		memcpy(&sin6->sin6_addr, addr, 16);
+	}
+}
+
+/*
+ * The listening addresses a START asks for, as socket addresses: those
+ * of @port, then (@tls[i] set) those of @tls_port if it is not 0.
+ */
+static int khttpd_start_addrs(const struct khttpd_start *args, u16 port,
+			      u16 tls_port,
+			      struct sockaddr_storage addrs[], bool tls[],
+			      int *n)
+{
+	u32 flags = args->flags & (KHTTPD_START_IPV4 | KHTTPD_START_IPV6);
+	int i, half;
+
+	*n = 0;
+	if (args->flags & ~(KHTTPD_START_IPV4 | KHTTPD_START_IPV6 |
+			    KHTTPD_START_DOCROOT | KHTTPD_START_NO_SYMLINKS |
+			    KHTTPD_START_TLS))
+		return -EINVAL;
+	if (!flags)
+		flags = KHTTPD_START_IPV4;
+	if ((flags & KHTTPD_START_IPV6) && !IS_ENABLED(CONFIG_IPV6))
+		return -EAFNOSUPPORT;
+	if (flags & KHTTPD_START_IPV4)
+		khttpd_start_addr(&addrs[(*n)++], AF_INET, args->addr4, port);
+	if (flags & KHTTPD_START_IPV6)
+		khttpd_start_addr(&addrs[(*n)++], AF_INET6, args->addr6, port);
+	half = *n;
+	for (i = 0; i < half; i++)
+		tls[i] = false;
+	for (i = 0; tls_port && i < half; i++) {
+		int family = addrs[i].ss_family;
+
+		khttpd_start_addr(&addrs[*n], family, family == AF_INET ?
+				  args->addr4 : args->addr6, tls_port);
+		tls[(*n)++] = true;
 	}
 	return 0;
 }
 
 /* A worker for @cpu, listening on @addrs; its thread not yet running. */
 static int khttpd_server_add(struct khttpd_worker **workers, unsigned int cpu,
-			     struct sockaddr_storage addrs[], int naddr,
-			     int backlog)
+			     struct sockaddr_storage addrs[], const bool tls[],
+			     int naddr, int backlog)
 {
 	struct khttpd_worker *w;
 	int i, err = 0;
@@ -449,8 +483,10 @@ static int khttpd_server_add(struct khttpd_worker **workers, unsigned int cpu,
 	if (IS_ERR(w))
 		return PTR_ERR(w);
 	workers[cpu] = w;
-	for (i = 0; i < naddr && !err; i++)
+	for (i = 0; i < naddr && !err; i++) {
 		err = khttpd_listen(w, &w->listeners[i], &addrs[i], backlog);
+		w->listeners[i].tls = tls[i];
+	}
 	return err;
 }
 
@@ -468,6 +504,7 @@ static int khttpd_server_add(struct khttpd_worker **workers, unsigned int cpu,
 int khttpd_server_start(const struct khttpd_start *args)
 {
 	struct sockaddr_storage addrs[KHTTPD_MAX_LISTENERS];
+	bool tls[KHTTPD_MAX_LISTENERS];
 	struct khttpd_config cfg;
 	struct khttpd_worker **workers;
 	bool all = true;
@@ -483,9 +520,19 @@ int khttpd_server_start(const struct khttpd_start *args)
 	backlog = args->backlog ? args->backlog : 1024;
 	if (args->backlog > INT_MAX)
 		return -EINVAL;
-	err = khttpd_start_addrs(args, port, addrs, &naddr);
+	/* HTTPS on a port of its own, or not at all */
+	if ((args->flags & KHTTPD_START_TLS) ?
+	    !args->tls_port || args->tls_port == port : args->tls_port)
+		return -EINVAL;
+	err = khttpd_start_addrs(args, port, args->tls_port, addrs, tls,
+				 &naddr);
 	if (err)
 		return err;
+	if (args->tls_port) {
+		err = khttpd_tls_probe();
+		if (err)
+			return err;
+	}
 	for (i = 0; i < KHTTPD_CPUSET_WORDS; i++)
 		all &= !args->cpus[i];
 
@@ -501,8 +548,8 @@ int khttpd_server_start(const struct khttpd_start *args)
 	cpus_read_lock();
 	if (all) {
 		for_each_online_cpu(cpu) {
-			err = khttpd_server_add(workers, cpu, addrs, naddr,
-						backlog);
+			err = khttpd_server_add(workers, cpu, addrs, tls,
+						naddr, backlog);
 			if (err)
 				break;
 		}
@@ -514,7 +561,7 @@ int khttpd_server_start(const struct khttpd_start *args)
 				err = -EINVAL;
 			else
 				err = khttpd_server_add(workers, i, addrs,
-							naddr, backlog);
+							tls, naddr, backlog);
 		}
 	}
 	/*
@@ -539,7 +586,11 @@ int khttpd_server_start(const struct khttpd_start *args)
 		wake_up_process(workers[cpu]->task);
 	}
 	cpus_read_unlock();
-	pr_info("listening on port %u\n", port);
+	if (args->tls_port)
+		pr_info("listening on port %u, HTTPS on port %u\n", port,
+			args->tls_port);
+	else
+		pr_info("listening on port %u\n", port);
 	return 0;
 }
 

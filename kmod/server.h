@@ -37,9 +37,10 @@ struct khttpd_listener {
 	struct khttpd_worker *worker;
 	struct socket *sock;
 	void (*saved_data_ready)(struct sock *sk);
+	bool tls;		/* HTTPS: its connections start with a handshake */
 };
 
-#define KHTTPD_MAX_LISTENERS	2	/* IPv4 and IPv6 */
+#define KHTTPD_MAX_LISTENERS	4	/* IPv4 and IPv6, HTTP and HTTPS */
 
 /*
  * What answering needs besides the connection: buffers, the settings in
@@ -91,6 +92,17 @@ struct khttpd_worker {
 	struct khttpd_limits limits;		/* of @cfg, for the engine */
 
 	struct khttpd_timers timers;
+
+	/*
+	 * HTTPS (tls.c): handshakes whose done callback may still run (each
+	 * holds its connection); connections waiting to hand theirs over,
+	 * first come first served, since the upcall's queue was full at
+	 * @tls_full_at (jiffies) when @tls_full.
+	 */
+	atomic_t tls_dones;
+	unsigned int tls_queued;
+	unsigned long tls_full_at;
+	bool tls_full;
 
 	struct khttpd_io io;			/* the thread's */
 	struct khttpd_fast fast;		/* softirq's, on @cpu */

@@ -24,7 +24,7 @@ void khttpd_stats_read(struct khttpd_stats *st)
 	st->size = sizeof(*st);
 	for_each_possible_cpu(cpu) {
 		const struct khttpd_pcpu_stats *p;
-		u64 v[18];
+		u64 v[24];
 		unsigned int seq;
 
 		p = per_cpu_ptr(&khttpd_pcpu_stats, cpu);
@@ -45,6 +45,12 @@ void khttpd_stats_read(struct khttpd_stats *st)
 			v[15] = u64_stats_read(&p->docroot_reads);
 			v[16] = u64_stats_read(&p->docroot_busy);
 			v[17] = u64_stats_read(&p->docroot_aborts);
+			v[18] = u64_stats_read(&p->tls_handshakes);
+			v[19] = u64_stats_read(&p->tls_established);
+			v[20] = u64_stats_read(&p->tls_failed);
+			v[21] = u64_stats_read(&p->tls_timed_out);
+			v[22] = u64_stats_read(&p->tls_no_agent);
+			v[23] = u64_stats_read(&p->tls_busy);
 		} while (u64_stats_fetch_retry(&p->syncp, seq));
 		st->requests += v[0];
 		for (i = 0; i < ARRAY_SIZE(st->responses); i++)
@@ -61,6 +67,12 @@ void khttpd_stats_read(struct khttpd_stats *st)
 		st->docroot_reads += v[15];
 		st->docroot_busy += v[16];
 		st->docroot_aborts += v[17];
+		st->tls_handshakes += v[18];
+		st->tls_established += v[19];
+		st->tls_failed += v[20];
+		st->tls_timed_out += v[21];
+		st->tls_no_agent += v[22];
+		st->tls_busy += v[23];
 	}
 	st->conns_open = st->conns_accepted - st->conns_closed;
 	khttpd_store_usage(&st->entries, &st->content_bytes);

@@ -26,6 +26,12 @@ struct khttpd_pcpu_stats {
 	u64_stats_t docroot_reads;
 	u64_stats_t docroot_busy;
 	u64_stats_t docroot_aborts;
+	u64_stats_t tls_handshakes;
+	u64_stats_t tls_established;
+	u64_stats_t tls_failed;
+	u64_stats_t tls_timed_out;
+	u64_stats_t tls_no_agent;
+	u64_stats_t tls_busy;
 	struct u64_stats_sync syncp;
 };
 

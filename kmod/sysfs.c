@@ -171,6 +171,12 @@ STAT(docroot_files, docroot_files);
 STAT(docroot_busy, docroot_busy);
 STAT(docroot_aborts, docroot_aborts);
 STAT(docroot_pinned, docroot_pinned);
+STAT(tls_handshakes, tls_handshakes);
+STAT(tls_established, tls_established);
+STAT(tls_failed, tls_failed);
+STAT(tls_timed_out, tls_timed_out);
+STAT(tls_no_agent, tls_no_agent);
+STAT(tls_busy, tls_busy);
 
 static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_requests.attr.attr,
@@ -196,6 +202,12 @@ static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_docroot_busy.attr.attr,
 	&khttpd_stat_docroot_aborts.attr.attr,
 	&khttpd_stat_docroot_pinned.attr.attr,
+	&khttpd_stat_tls_handshakes.attr.attr,
+	&khttpd_stat_tls_established.attr.attr,
+	&khttpd_stat_tls_failed.attr.attr,
+	&khttpd_stat_tls_timed_out.attr.attr,
+	&khttpd_stat_tls_no_agent.attr.attr,
+	&khttpd_stat_tls_busy.attr.attr,
 	NULL,
 };
 

@@ -86,31 +86,52 @@ void khttpd_timers_set_timeouts(struct khttpd_worker *w,
 }
 
 /*
- * Expire every connection past its deadline; rearm for the next one.  The
+ * Expire every connection of @class whose deadline is before @now.  The
  * lock is dropped to close each: the fast path may meanwhile answer on
  * that connection and file it again, and closing takes it off again.
  */
+static void khttpd_timers_expire_class(struct khttpd_worker *w, int class,
+				       unsigned long now)
+{
+	struct khttpd_timeout *t;
+
+	lockdep_assert_held(&w->timers.lock);
+	while ((t = list_first_entry_or_null(&w->timers.lists[class],
+					     struct khttpd_timeout, node))) {
+		if (time_before(now, t->deadline))
+			break;
+		list_del_init(&t->node);
+		t->class = KHTTPD_T_NONE;
+		spin_unlock_bh(&w->timers.lock);
+		/* a client that stopped reading gets a reset */
+		khttpd_conn_expire(t, class == KHTTPD_T_SEND);
+		spin_lock_bh(&w->timers.lock);
+	}
+}
+
+/* Expire every connection past its deadline; rearm for the next one. */
 void khttpd_timers_expire(struct khttpd_worker *w)
 {
 	unsigned long now = jiffies;
-	struct khttpd_timeout *t;
 	int class;
 
 	spin_lock_bh(&w->timers.lock);
-	for (class = 0; class < KHTTPD_T_CLASSES; class++) {
-		while ((t = list_first_entry_or_null(&w->timers.lists[class],
-						     struct khttpd_timeout,
-						     node))) {
-			if (time_before(now, t->deadline))
-				break;
-			list_del_init(&t->node);
-			t->class = KHTTPD_T_NONE;
-			spin_unlock_bh(&w->timers.lock);
-			/* a client that stopped reading gets a reset */
-			khttpd_conn_expire(t, class == KHTTPD_T_SEND);
-			spin_lock_bh(&w->timers.lock);
-		}
-	}
+	for (class = 0; class < KHTTPD_T_CLASSES; class++)
+		khttpd_timers_expire_class(w, class, now);
+	khttpd_timers_rearm(w);
+	spin_unlock_bh(&w->timers.lock);
+}
+
+/*
+ * Expire every connection of @class now, whatever its deadline: those
+ * there already, not those filed again meanwhile (their deadline is a
+ * whole timeout from now).
+ */
+void khttpd_timers_kick(struct khttpd_worker *w, enum khttpd_timer_class class)
+{
+	spin_lock_bh(&w->timers.lock);
+	khttpd_timers_expire_class(w, class,
+				   jiffies + w->timers.timeout[class] - 1);
 	khttpd_timers_rearm(w);
 	spin_unlock_bh(&w->timers.lock);
 }

@@ -26,6 +26,7 @@ enum khttpd_timer_class {
 	KHTTPD_T_HEADER,	/* a request is arriving */
 	KHTTPD_T_IDLE,		/* between requests, or lingering */
 	KHTTPD_T_SEND,		/* waiting for the client to read */
+	KHTTPD_T_RETRY,		/* HTTPS: look again soon (tls.h) */
 	KHTTPD_T_CLASSES,
 	KHTTPD_T_NONE = KHTTPD_T_CLASSES,
 };
@@ -49,6 +50,8 @@ void khttpd_timers_shutdown(struct khttpd_worker *w);
 void khttpd_timers_set_timeouts(struct khttpd_worker *w,
 				const unsigned long timeout[KHTTPD_T_CLASSES]);
 void khttpd_timers_expire(struct khttpd_worker *w);
+void khttpd_timers_kick(struct khttpd_worker *w,
+			enum khttpd_timer_class class);
 
 void khttpd_timeout_init(struct khttpd_timeout *t);
 void khttpd_timeout_set(struct khttpd_worker *w, struct khttpd_timeout *t,

@@ -67,6 +67,9 @@ static void usage(void)
 "                                also serve the files under DIR, read as user\n"
 "                                U (a name or uid[:gid], default nobody);\n"
 "                                --no-symlinks refuses every symlink in DIR\n"
+"        [--tls-port P2]         also HTTPS on port P2: a handshake agent\n"
+"                                (khttpd-tlsd) does each handshake, kTLS the\n"
+"                                rest (needs the tls module)\n"
 "  stop                          stop serving and empty the content store\n"
 "  put URLPATH FILE [--type T] [--cache-control V]\n"
 "                                store FILE at URLPATH; T defaults to the type\n"
@@ -105,7 +108,7 @@ static int cmd_version(int argc, char **argv)
 		       ctl.uring ? "uring_cmd" : "ioctl");
 		return 0;
 	}
-	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s\n",
+	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s%s\n",
 	       v.release, v.abi, ctl.uring ? "uring_cmd" : "ioctl",
 	       v.features & KHTTPD_F_URING_CMD ? " uring_cmd" : "",
 	       v.features & KHTTPD_F_IPV6 ? " ipv6" : "",
@@ -113,7 +116,8 @@ static int cmd_version(int argc, char **argv)
 	       v.features & KHTTPD_F_CPUSET ? " cpuset" : "",
 	       v.features & KHTTPD_F_FASTPATH ? " fastpath" : "",
 	       v.features & KHTTPD_F_DOCROOT ? " docroot" : "",
-	       v.features & KHTTPD_F_MIME ? " mime" : "");
+	       v.features & KHTTPD_F_MIME ? " mime" : "",
+	       v.features & KHTTPD_F_TLS ? " tls" : "");
 	return 0;
 }
 
@@ -212,6 +216,7 @@ static int cmd_start(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "tls-port", required_argument, NULL, 't' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "backlog", required_argument, NULL, 'b' },
 		{ "root", required_argument, NULL, 'r' },
@@ -235,6 +240,12 @@ static int cmd_start(int argc, char **argv)
 			break;
 		case 'p':
 			s.port = parse_num(optarg, "port", 65535);
+			break;
+		case 't':
+			s.tls_port = parse_num(optarg, "TLS port", 65535);
+			if (!s.tls_port)
+				usage_error("bad TLS port '%s'", optarg);
+			s.flags |= KHTTPD_START_TLS;
 			break;
 		case 'c':
 			parse_cpus(optarg, s.cpus);
@@ -793,7 +804,10 @@ static void print_stats(const struct khttpd_stats *s)
 		       "\"docroot_hits\":%llu,\"docroot_lookups\":%llu,"
 		       "\"docroot_reads\":%llu,\"docroot_files\":%llu,"
 		       "\"docroot_busy\":%llu,\"docroot_aborts\":%llu,"
-		       "\"docroot_pinned\":%llu}\n",
+		       "\"docroot_pinned\":%llu,\"tls_handshakes\":%llu,"
+		       "\"tls_established\":%llu,\"tls_failed\":%llu,"
+		       "\"tls_timed_out\":%llu,\"tls_no_agent\":%llu,"
+		       "\"tls_busy\":%llu}\n",
 		       (unsigned long long)s->bytes_sent,
 		       (unsigned long long)s->conns_accepted,
 		       (unsigned long long)s->conns_closed,
@@ -810,7 +824,13 @@ static void print_stats(const struct khttpd_stats *s)
 		       (unsigned long long)s->docroot_files,
 		       (unsigned long long)s->docroot_busy,
 		       (unsigned long long)s->docroot_aborts,
-		       (unsigned long long)s->docroot_pinned);
+		       (unsigned long long)s->docroot_pinned,
+		       (unsigned long long)s->tls_handshakes,
+		       (unsigned long long)s->tls_established,
+		       (unsigned long long)s->tls_failed,
+		       (unsigned long long)s->tls_timed_out,
+		       (unsigned long long)s->tls_no_agent,
+		       (unsigned long long)s->tls_busy);
 		return;
 	}
 	printf("running          %u\n", s->running);
@@ -835,6 +855,12 @@ static void print_stats(const struct khttpd_stats *s)
 	printf("docroot_busy     %llu\n", (unsigned long long)s->docroot_busy);
 	printf("docroot_aborts   %llu\n", (unsigned long long)s->docroot_aborts);
 	printf("docroot_pinned   %llu\n", (unsigned long long)s->docroot_pinned);
+	printf("tls_handshakes   %llu\n", (unsigned long long)s->tls_handshakes);
+	printf("tls_established  %llu\n", (unsigned long long)s->tls_established);
+	printf("tls_failed       %llu\n", (unsigned long long)s->tls_failed);
+	printf("tls_timed_out    %llu\n", (unsigned long long)s->tls_timed_out);
+	printf("tls_no_agent     %llu\n", (unsigned long long)s->tls_no_agent);
+	printf("tls_busy         %llu\n", (unsigned long long)s->tls_busy);
 }
 
 static int cmd_stats(int argc, char **argv)

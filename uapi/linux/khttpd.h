@@ -40,6 +40,14 @@
  *	-ENOTDIR (@root_fd), -EXDEV (a docroot on a filesystem that is not
  *	allowed: proc, sysfs and the other pseudo filesystems), -EADDRINUSE,
  *	-EADDRNOTAVAIL, -ENOMEM.
+ *	With KHTTPD_START_TLS, also serve HTTPS on @tls_port (non-zero, not
+ *	the plain port; 0 without the flag), on the same addresses and CPUs:
+ *	each connection's TLS handshake is done by a userspace agent through
+ *	the kernel's handshake upcall (net/handshake, its "tlshd" netlink
+ *	group), which hands the socket back with kTLS set up; the agent
+ *	loads its own certificate and key.  A connection accepted while no
+ *	agent listens is closed unanswered.  -EPROTONOSUPPORT if the kernel
+ *	has no kTLS (TCP_ULP "tls" cannot be loaded).
  *
  * KHTTPD_CMD_STOP (no argument: the ioctl argument and arg/arg_len are 0)
  *	Stop serving: close listeners and connections, stop the threads and
@@ -129,6 +137,7 @@ struct khttpd_uring_cmd {
 #define KHTTPD_F_FASTPATH	(1ULL << 4)	/* answers in the socket callback */
 #define KHTTPD_F_DOCROOT	(1ULL << 5)	/* KHTTPD_START_DOCROOT */
 #define KHTTPD_F_MIME		(1ULL << 6)	/* KHTTPD_CMD_SET_MIME */
+#define KHTTPD_F_TLS		(1ULL << 7)	/* KHTTPD_START_TLS */
 
 struct khttpd_version {
 	__u32 size;
@@ -142,13 +151,14 @@ struct khttpd_version {
 #define KHTTPD_START_IPV6	(1U << 1)
 #define KHTTPD_START_DOCROOT	(1U << 2)	/* serve @root_fd's tree */
 #define KHTTPD_START_NO_SYMLINKS (1U << 3)	/* refuse symlinks in it */
+#define KHTTPD_START_TLS	(1U << 4)	/* HTTPS on @tls_port too */
 #define KHTTPD_CPUSET_WORDS	16	/* up to 1024 CPUs */
 
 struct khttpd_start {
 	__u32 size;
 	__u32 flags;		/* KHTTPD_START_*; none: IPv4 0.0.0.0 */
 	__u16 port;		/* 0: the configured port */
-	__u16 reserved0;
+	__u16 tls_port;		/* KHTTPD_START_TLS: HTTPS; else 0 */
 	__u32 backlog;		/* 0: 1024 */
 	__u8 addr4[4];		/* network byte order */
 	__u8 addr6[16];
@@ -229,6 +239,12 @@ struct khttpd_stats {
 	__u64 docroot_busy;	/* 503s: too many lookups waiting */
 	__u64 docroot_aborts;	/* answers cut short: the file shrank */
 	__u64 docroot_pinned;	/* bytes of page cache hot files pin */
+	__u64 tls_handshakes;	/* HTTPS: handshakes handed to the agent */
+	__u64 tls_established;	/* of them, done with kTLS set up */
+	__u64 tls_failed;	/* of them, failed (or kTLS was not set up) */
+	__u64 tls_timed_out;	/* of them, cancelled at header_timeout_ms */
+	__u64 tls_no_agent;	/* HTTPS connections closed: no agent */
+	__u64 tls_busy;		/* handshakes put off: the upcall's queue full */
 };
 
 #define KHTTPD_MIME_EXT_MAX	32
