@@ -524,6 +524,14 @@ check "- the counters add up, kTLS's with them" t_ledger_b
 
 # ---- STOP and rmmod ------------------------------------------------------------
 
+# STOP, then rmmod, which must end (within two minutes) and succeed.
+stop_and_unload() {
+	khttpctl stop
+	rmmod khttpd &
+	rp=$!
+	waitfor "ended $rp" 120 && wait $rp
+}
+
 t_rmmod_pending() {
 	kill -STOP "$(agent_pid)"
 	h0=$(st tls_handshakes)
@@ -536,12 +544,8 @@ t_rmmod_pending() {
 	# the upcall holds what it can, the rest wait their turn
 	waitfor "[ \$(st conns_open) = 6 ]" 60
 	waitfor "[ \$(st tls_handshakes) -ge $((h0 + 3)) ]" 60
-	khttpctl stop
-	rmmod khttpd &
-	rp=$!
 	ok=1
-	waitfor "ended $rp" 120 || ok=0
-	wait $rp || ok=0
+	stop_and_unload || ok=0
 	kill -CONT "$(agent_pid)"
 	[ $ok = 1 ]
 	[ ! -e /sys/module/khttpd ]
@@ -590,13 +594,7 @@ t_rmmod_busy() {
 	p2=$!
 	waitfor "[ -s $t/slow ] && [ \$(wc -c < $t/slow) -ge 65536 ]" 60
 	waitfor '[ "$(st conns_open)" = 2 ]' 30
-	khttpctl stop
-	rmmod khttpd &
-	rp=$!
-	ok=1
-	waitfor "ended $rp" 120 || ok=0
-	wait $rp || ok=0
-	[ $ok = 1 ]
+	stop_and_unload
 	[ ! -e /sys/module/khttpd ]
 	# the downloads end, short
 	waitfor "ended $p" 60
