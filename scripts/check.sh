@@ -49,14 +49,14 @@ for t in "$BUILD"/unit/*; do
 	fi
 done
 
-echo "== fuzzing the HTTP engine (2,000,000 inputs per target)"
+echo "== fuzzing the HTTP engine (1,000,000 inputs per target)"
 for f in "$BUILD"/fuzz/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	name=${f##*/}
 	corpus=$BUILD/fuzz-corpus/$name
 	mkdir -p "$corpus"
 	cp selftests/unit/"$name".seeds/* "$corpus"/ 2>/dev/null
-	"$f" -runs=2000000 -max_len=4096 "$corpus" > "$LOG/$name.log" 2>&1
+	"$f" -runs=1000000 -max_len=4096 "$corpus" > "$LOG/$name.log" 2>&1
 	rc=$?
 	tail -n 1 "$LOG/$name.log"
 	result $rc "$name: no crash, leak or engine invariant broken"

@@ -15,7 +15,19 @@ quiet=0
 dir=${1:-/khttpd/tlsmod}
 [ -r "$dir/order" ] || { echo "load-tls: no $dir/order (run make)" >&2; exit 1; }
 
-while read -r ko; do
+# /proc/crypto: "name : X" then "driver : Y"; the highest priority wins
+driver() {
+	awk -v n="$1" '$1 == "name" { cur = $3 }
+		$1 == "driver" && cur == n { print $3; exit }' /proc/crypto
+}
+
+# A kernel with kTLS and AES-GCM built in (the debug kernel) needs none,
+# and could load none of them: they are Debian's kernel's.
+if [ -r /proc/net/tls_stat ] && [ -n "$(driver 'gcm(aes)')" ]; then
+	dir=
+fi
+
+[ -z "$dir" ] || while read -r ko; do
 	name=$(echo "${ko%.ko}" | tr - _)
 	grep -q "^$name " /proc/modules && continue
 	if ! insmod "$dir/$ko"; then
@@ -27,11 +39,6 @@ done < "$dir/order"
 [ -r /proc/net/tls_stat ] || { echo "load-tls: no /proc/net/tls_stat" >&2; exit 1; }
 grep -qw aes /proc/cpuinfo || echo "load-tls: warning: the CPU has no AES-NI" >&2
 
-# /proc/crypto: "name : X" then "driver : Y"; the highest priority wins
-driver() {
-	awk -v n="$1" '$1 == "name" { cur = $3 }
-		$1 == "driver" && cur == n { print $3; exit }' /proc/crypto
-}
 for alg in 'gcm(aes)' 'rfc7539(chacha20,poly1305)'; do
 	d=$(driver "$alg")
 	# the template instantiates at first use: only gcm(aes) must be there
