@@ -243,7 +243,16 @@ check "- 3 MiB from the store byte for byte, AES-128-GCM" t_big_aes128
 t_big_aes256() { big_cipher /big $t/big TLS_AES_256_GCM_SHA384; }
 check "- 3 MiB from the store byte for byte, AES-256-GCM" t_big_aes256
 t_big_chacha() { big_cipher /dbig.bin $t/root/dbig.bin TLS_CHACHA20_POLY1305_SHA256; }
-check "- 3 MiB from the docroot byte for byte, ChaCha20-Poly1305" t_big_chacha
+# kTLS takes ChaCha20-Poly1305 only from a kernel that has the AEAD (a
+# module in Debian's, loaded by load-tls.sh; the debug kernel has none)
+if [ -d /sys/module/chacha20poly1305 ] ||
+   grep -q 'rfc7539(chacha20,poly1305)' /proc/crypto; then
+	check "- 3 MiB from the docroot byte for byte, ChaCha20-Poly1305" \
+		t_big_chacha
+else
+	skip "- 3 MiB from the docroot byte for byte, ChaCha20-Poly1305" \
+		"no rfc7539(chacha20,poly1305) in this kernel"
+fi
 t_big_docroot() {
 	# and twice on one connection, the second from the docroot's cache
 	hcurl -o $t/got1 $url/dbig.bin -o $t/got2 $url/dbig.bin
