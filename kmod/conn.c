@@ -1192,10 +1192,20 @@ static void khttpd_conn_bye(struct khttpd_conn *c)
 	khttpd_conn_close(c, false);
 }
 
+/*
+ * May an HTTPS connection end with close_notify?  Not with an answer cut
+ * off (a send or read error, STOP): close_notify says "all was sent", and
+ * a client must see the truncation instead.
+ */
+static bool khttpd_conn_may_notify(struct khttpd_conn *c)
+{
+	return !c->tls_bye_done && !c->tx_count && !c->waiting;
+}
+
 /* Close @c: a reset if @abort, else an HTTPS one says goodbye first. */
 static void khttpd_conn_end(struct khttpd_conn *c, bool abort)
 {
-	if (!abort && c->tls == KHTTPD_TLS_ON && !c->tls_bye_done) {
+	if (!abort && c->tls == KHTTPD_TLS_ON && khttpd_conn_may_notify(c)) {
 		khttpd_conn_bye_begin(c, false);
 		khttpd_conn_bye(c);
 		return;
@@ -1483,7 +1493,7 @@ void khttpd_conn_close_all(struct khttpd_worker *w)
 			khttpd_tls_cancel(c);
 		/* close_notify if there is room; no waiting for it */
 		if ((c->tls == KHTTPD_TLS_ON || c->tls == KHTTPD_TLS_BYE) &&
-		    !c->tls_bye_done)
+		    khttpd_conn_may_notify(c))
 			khttpd_tls_bye(c, &progress);
 		khttpd_conn_close(c, false);
 	}

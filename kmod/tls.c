@@ -194,10 +194,17 @@ static int khttpd_tls_alert(struct khttpd_conn *c, char *buf, int n)
 	return -ECONNRESET;
 }
 
+/*
+ * Records other than data a read may pass over in one call: a peer's
+ * user_canceled warnings, each followed by a close_notify from a real
+ * client.  More in a row is a peer keeping the worker busy: close.
+ */
+#define KHTTPD_TLS_SKIP_MAX	16
+
 int khttpd_tls_recv(struct khttpd_conn *c, char *buf, size_t cap)
 {
 	struct kvec v = { .iov_base = buf, .iov_len = cap };
-	int n, ret;
+	int n, ret, skipped = 0;
 
 	for (;;) {
 		union {
@@ -219,6 +226,10 @@ int khttpd_tls_recv(struct khttpd_conn *c, char *buf, size_t cap)
 			ret = khttpd_tls_alert(c, buf, n);
 			if (ret)
 				return ret < 0 ? ret : 0;
+			if (++skipped > KHTTPD_TLS_SKIP_MAX) {
+				c->tls_quiet = true;
+				return -EPROTO;
+			}
 			break;
 		case TLS_RECORD_TYPE_HANDSHAKE:
 			/* a KeyUpdate: nothing after it can be read */
@@ -253,6 +264,39 @@ static bool khttpd_tls_tx_held(struct sock *sk)
 	       !list_empty(&tls_sw_ctx_tx(ctx)->tx_list);
 }
 
+/*
+ * Our close_notify, a warning alert record through kTLS, without waiting.
+ * The handshake layer's tls_handshake_close() sends the same record but
+ * says nothing of whether it went: kTLS's work item can fill the buffer
+ * between our look and the send, and the alert would be lost.  Returns
+ * 0 once kTLS has it, -EAGAIN to try again on write space, or the error.
+ */
+static int khttpd_tls_close_notify(struct socket *sock)
+{
+	u8 alert[2] = { TLS_ALERT_LEVEL_WARNING, TLS_ALERT_DESC_CLOSE_NOTIFY };
+	union {
+		struct cmsghdr cmsg;
+		u8 buf[CMSG_SPACE(sizeof(u8))];
+	} u = {};
+	struct kvec v = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct msghdr msg = {
+		.msg_control = &u,
+		.msg_controllen = sizeof(u),
+		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
+	};
+	int ret;
+
+	u.cmsg.cmsg_level = SOL_TLS;
+	u.cmsg.cmsg_type = TLS_SET_RECORD_TYPE;
+	u.cmsg.cmsg_len = CMSG_LEN(sizeof(u8));
+	*(u8 *)CMSG_DATA(&u.cmsg) = TLS_RECORD_TYPE_ALERT;
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &v, 1, sizeof(alert));
+	ret = sock_sendmsg(sock, &msg);
+	if (ret == sizeof(alert))
+		return 0;
+	return ret < 0 ? ret : -EAGAIN;
+}
+
 int khttpd_tls_bye(struct khttpd_conn *c, bool *progress)
 {
 	struct socket *sock = c->sock;
@@ -285,10 +329,18 @@ int khttpd_tls_bye(struct khttpd_conn *c, bool *progress)
 		if (gone)
 			break;		/* nothing can go out any more */
 		if (!c->tls_notified) {
+			int ret;
+
 			if (!room)
 				return -EAGAIN;
 			/* queued behind what kTLS holds, in order */
-			tls_handshake_close(sock);
+			ret = khttpd_tls_close_notify(sock);
+			if (ret == -EAGAIN) {
+				set_bit(SOCK_NOSPACE, &sock->flags);
+				return -EAGAIN;
+			}
+			if (ret)
+				break;	/* the socket failed: nothing goes */
 			c->tls_notified = true;
 			continue;
 		}
