@@ -47,7 +47,7 @@ export BUILD
 all: module userspace selftests unittests fuzzers tls
 
 # Userspace programs are static: the guest has busybox and little else.
-# (khttpd-tlsd is not: see below.)
+# (khttpd-tlsd and uring-httpd are not: see below.)
 USERSPACE := $(BUILD)/userspace/khttpctl $(BUILD)/userspace/uring-httpd \
 	     $(BUILD)/userspace/khttpd-tlsd
 CTL_SRC := userspace/ctl_client.c userspace/ctl_client.h uapi/linux/khttpd.h
@@ -55,13 +55,17 @@ SITE_SRC := userspace/site.c userspace/site.h
 
 userspace: $(USERSPACE)
 
-URING_SRC := $(wildcard userspace/uring-httpd/*.c)
-URING_HDR := $(wildcard userspace/uring-httpd/*.h)
+# uring-httpd --tls-cert runs khttpd-tlsd's GnuTLS session code, so it too
+# links GnuTLS (and with it libc) dynamically; liburing stays static.
+URING_SRC := $(wildcard userspace/uring-httpd/*.c) userspace/khttpd-tlsd/session.c
+URING_HDR := $(wildcard userspace/uring-httpd/*.h) userspace/khttpd-tlsd/session.h \
+	     userspace/khttpd-tlsd/tlsd.h
 $(BUILD)/userspace/uring-httpd: $(URING_SRC) $(URING_HDR) $(ENGINE_SRC) \
 		$(ENGINE_HDR) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iengine -o $@ \
-		$(URING_SRC) $(ENGINE_SRC) -luring -lpthread
+	$(CC) $(CFLAGS) $(WARN) -Iuapi -Iengine -Iuserspace/khttpd-tlsd -o $@ \
+		$(URING_SRC) $(ENGINE_SRC) -Wl,-Bstatic -luring -Wl,-Bdynamic \
+		$$(pkg-config --cflags --libs gnutls) -lpthread
 
 # The TLS handshake agent links GnuTLS dynamically: Debian has no static
 # p11-kit or libunistring.  scripts/vm puts its libraries in the guest (the
@@ -215,12 +219,15 @@ checkpatch: $(BUILD)/ksrc/.stamp
 run: all
 	scripts/vm --smp 2 -- /khttpd/scripts/demo.sh
 
-# khttpd vs uring-httpd vs nginx in one deterministic guest; QUICK=1 for a
-# short subset.  Results in bench/results/, summarised in BENCHMARKS.md.
+# khttpd vs uring-httpd vs nginx in one deterministic guest, over HTTP and
+# then over HTTPS; QUICK=1 for a short HTTP subset, BENCH_MODES to choose
+# (quick, full, docroot, tls).  Results in bench/results/, summarised in
+# BENCHMARKS.md.
+BENCH_MODES ?= $(if $(QUICK),quick,full) tls
 bench:
 	@scripts/deps.sh --bench
 	@$(MAKE) all benchtools
-	scripts/bench.sh $(if $(QUICK),quick,full)
+	@for m in $(BENCH_MODES); do scripts/bench.sh $$m || exit 1; done
 
 # The bench's instruction counter: a QEMU TCG plugin (built against the
 # plugin header of Debian's QEMU source, fetched and never committed) and

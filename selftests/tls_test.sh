@@ -12,9 +12,11 @@
 # The counters must add up, kTLS's own (/proc/net/tls_stat) with them, and
 # the kernel log stay clean around each check.  Without kTLS (load-tls.sh),
 # the agent or a module with "tls" among its features, every check is
-# skipped.  TAP output.
+# skipped.  Last, uring-httpd --tls-cert (make bench's HTTPS rival): its
+# answers byte for byte through kTLS, and the clients it must refuse.
+# TAP output.
 n=0 failed=0
-plan=30
+plan=32
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
@@ -614,6 +616,44 @@ t_rmmod_busy() {
 }
 check "- STOP and rmmod during slow HTTPS downloads" t_rmmod_busy
 
+# ---- uring-httpd --tls-cert ---------------------------------------------------
+
+uurl=https://127.0.0.1:8444
+t_uring_tls() {
+	utx0=$(kst TlsTxSw) urx0=$(kst TlsRxSw)
+	uring-httpd --root $t/root --port 8444 --threads 1 --tls-cert $cert \
+		--tls-key $key 2> $t/uh.log &
+	echo $! > $t/uh.pid
+	waitfor "grep -q 'threads, port 8444.* tls=yes' $t/uh.log" 30
+	hcurl -o $t/got $uurl/dbig.bin
+	cmp $t/got $t/root/dbig.bin
+	# two requests on one connection, the certificate verified
+	hcurl -o $t/got1 -o $t/got2 -w '%{num_connects}\n' $uurl/dbig.bin \
+		$uurl/dbig.bin > $t/nc
+	[ "$(cat $t/nc | tr '\n' ' ')" = "1 0 " ]
+	cmp $t/got1 $t/root/dbig.bin
+	cmp $t/got2 $t/root/dbig.bin
+	# two connections, each with kTLS both ways
+	[ "$(kst TlsTxSw)" = $((utx0 + 2)) ]
+	[ "$(kst TlsRxSw)" = $((urx0 + 2)) ]
+}
+check "- uring-httpd --tls-cert: 3 MiB byte for byte, keep-alive, kTLS both ways" t_uring_tls
+
+t_uring_refused() {
+	alive "$(cat $t/uh.pid)"
+	utx0=$(kst TlsTxSw)
+	nope hcurl -o /dev/null --tlsv1.2 --tls-max 1.2 $uurl/dbig.bin
+	nope hcurl -o /dev/null --tls13-ciphers TLS_AES_128_CCM_8_SHA256 $uurl/dbig.bin
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 30 nc 127.0.0.1 8444 > $t/out 2>&1 || true
+	not_clear $t/out
+	[ "$(kst TlsTxSw)" = "$utx0" ]
+	# and it serves on, then ends on SIGTERM
+	[ "$(hcurl $uurl/dbig.bin | wc -c)" = 3145728 ]
+	kill "$(cat $t/uh.pid)"
+	waitfor "ended $(cat $t/uh.pid)" 30
+}
+check "- uring-httpd --tls-cert refuses TLS 1.2, other ciphers, plain HTTP" t_uring_refused
+
 t_final() {
 	[ ! -e /sys/module/khttpd ]
 	waitfor "[ \$(kst TlsCurrTxSw) = $ctx0 ]" 30
@@ -629,6 +669,7 @@ check "- after rmmod: no kTLS socket left, the agent ends, the log clean" t_fina
 rm -rf $t/root $t/big $t/got* $t/part $t/slow $t/k[0-9]*
 [ -e /sys/module/khttpd ] && { khttpctl stop; rmmod khttpd; }
 [ -s $pidfile ] && alive "$(agent_pid)" && kill -CONT "$(agent_pid)" && kill "$(agent_pid)"
+[ -s $t/uh.pid ] && alive "$(cat $t/uh.pid)" && kill "$(cat $t/uh.pid)"
 if [ $failed -ne 0 ]; then
 	echo "# agent log:"
 	tail -n 30 $t/tlsd.log | sed 's/^/#   /'

@@ -48,13 +48,7 @@ int genl_accept(struct genl *nl, struct hs_accept *acc);
 int genl_done(struct genl *nl, int sockfd, int result);
 int genl_read_ready(struct genl *nl);
 
-/* --- the TLS session and kTLS (session.c) -------------------------------- */
-int session_global_init(const char *cert, const char *key,
-			const char *priority);
-void session_global_exit(void);
-int session_new(gnutls_session_t *sp, int fd);
-int session_status(int gnutls_err);
-int session_install_ktls(gnutls_session_t s, int fd, const char **what);
-const char *session_describe(gnutls_session_t s, char *buf, size_t len);
+/* --- the TLS session and kTLS (session.c, session.h) -------------------- */
+#include "session.h"
 
 #endif /* KHTTPD_TLSD_H */

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 
 #include "uring-httpd.h"
 #include "compat.h"
+#include "session.h"
 
 /* Bytes of an answer too large for the output buffer (a long redirect). */
 struct heapblk {
@@ -104,6 +106,7 @@ struct conn {
 	struct conn *tprev, *tnext;
 	enum tclass tclass;
 	uint64_t deadline;	/* ms, CLOCK_MONOTONIC */
+	gnutls_session_t tls;	/* --tls-cert: until kTLS has the keys */
 };
 
 static unsigned int open_conns;	/* all threads; atomics */
@@ -186,6 +189,8 @@ static void conn_free(struct conn *c)
 	free(c->rxplain);
 	free(c->out[0].bytes);
 	free(c->out[1].bytes);
+	if (c->tls)
+		gnutls_deinit(c->tls);
 	if (c->pipe_sz) {
 		close(c->pipe[0]);
 		close(c->pipe[1]);
@@ -998,6 +1003,51 @@ void arm_accept(struct worker *w)
 	w->accept_armed = true;
 }
 
+/*
+ * --tls-cert: one step of the handshake, as far as the socket lets it go,
+ * then a poll for what GnuTLS waits on.  Done, the keys go to kTLS and
+ * the connection reads its requests as a plain one does (the header
+ * timeout, set at the accept, covers the handshake too).
+ */
+static void tls_step(struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+	const char *what;
+	int ret;
+
+	do {
+		ret = gnutls_handshake(c->tls);
+	} while (ret == GNUTLS_E_INTERRUPTED);
+	if (ret == GNUTLS_E_AGAIN) {
+		sqe = get_sqe(c->w);
+		io_uring_prep_poll_add(sqe, c->fd,
+				       gnutls_record_get_direction(c->tls) ?
+				       POLLOUT : POLLIN);
+		io_uring_sqe_set_data64(sqe, UD(c, OP_TLS));
+		c->refs++;
+		return;
+	}
+	/* a failed handshake or a client kTLS cannot carry: close */
+	if (ret < 0 || session_install_ktls(c->tls, c->fd, &what)) {
+		conn_close(c, false);
+		return;
+	}
+	gnutls_deinit(c->tls);
+	c->tls = NULL;
+	arm_recv(c);
+}
+
+static void on_tls(struct conn *c, struct io_uring_cqe *cqe)
+{
+	conn_put_op(c);
+	if (c->dying)
+		return;
+	if (cqe->res < 0)
+		conn_close(c, false);
+	else
+		tls_step(c);
+}
+
 static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 {
 	struct conn *c;
@@ -1017,6 +1067,11 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 	c->tclass = T_NONE;
 	w->nconns++;
 	if (__atomic_add_fetch(&open_conns, 1, __ATOMIC_RELAXED) > cfg.max_conns) {
+		if (cfg.tls_cert) {
+			/* a 503 would need a handshake first */
+			conn_close(c, false);
+			return;
+		}
 		/* over the cap: 503 and close, as the module does */
 		answer(c, NULL, 503);
 		arm_recv(c);
@@ -1025,6 +1080,14 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 		return;
 	}
 	set_timer(c, T_HEADER, true);
+	if (cfg.tls_cert) {
+		if (session_new(&c->tls, c->fd) < 0) {
+			conn_close(c, false);
+			return;
+		}
+		tls_step(c);
+		return;
+	}
 	arm_recv(c);
 }
 
@@ -1070,6 +1133,9 @@ void on_cqe(struct worker *w, struct io_uring_cqe *cqe)
 	case OP_OPEN:
 	case OP_OPEN_GZ:
 		docroot_on_open(w, cqe);
+		break;
+	case OP_TLS:
+		on_tls(p, cqe);
 		break;
 	case OP_SHUTDOWN:
 		conn_put_op(p);

@@ -155,6 +155,9 @@ static void usage(void)
 "  --max-body N             larger request body: 413 (default %d)\n"
 "  --zc-min N               send bodies of N bytes or more zero-copy; 0: never\n"
 "                           (default 0: over loopback it measured slower)\n"
+"  --tls-cert FILE           serve HTTPS: TLS 1.3 by GnuTLS, then kTLS for the\n"
+"                           records (needs tls.ko); the certificate chain, PEM\n"
+"  --tls-key FILE           its private key, PEM (read before --user applies)\n"
 "  --splice-min N           splice bodies of N bytes or more from memory to\n"
 "                           the socket; 0: never (default %d); --root files\n"
 "                           are always spliced, whatever their size\n"
@@ -219,6 +222,7 @@ static void parse_args(int argc, char **argv)
 		O_HT, O_KT, O_ST, O_MC, O_MRL, O_MHB, O_MHF, O_MB, O_ZC,
 		O_NODEFER, O_NOMS, O_NOBR, O_NODIRECT, O_NOZC, O_NOREG,
 		O_SPLICE, O_NOSPLICE, O_NOSYM, O_MIME, O_USER, O_OFC, O_OFCV,
+		O_TLSCERT, O_TLSKEY,
 	};
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -249,6 +253,8 @@ static void parse_args(int argc, char **argv)
 		{ "user", required_argument, NULL, O_USER },
 		{ "open-file-cache", required_argument, NULL, O_OFC },
 		{ "open-file-cache-valid-ms", required_argument, NULL, O_OFCV },
+		{ "tls-cert", required_argument, NULL, O_TLSCERT },
+		{ "tls-key", required_argument, NULL, O_TLSKEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -292,6 +298,8 @@ static void parse_args(int argc, char **argv)
 		case O_USER: cfg.user = optarg; break;
 		case O_OFC: cfg.cache_entries = num(optarg, "cache size", 1, 1 << 20); break;
 		case O_OFCV: cfg.cache_valid_ms = num(optarg, "interval", 0, hour); break;
+		case O_TLSCERT: cfg.tls_cert = optarg; break;
+		case O_TLSKEY: cfg.tls_key = optarg; break;
 		case 'h': usage(); exit(0);
 		default: fprintf(stderr, "see uring-httpd --help\n"); exit(2);
 		}
@@ -302,6 +310,16 @@ static void parse_args(int argc, char **argv)
 		die("one --addr family at a time");
 	if (!cfg.v4 && !cfg.v6)
 		cfg.v4 = true;	/* 0.0.0.0 */
+	if (!cfg.tls_cert != !cfg.tls_key)
+		die("--tls-cert and --tls-key go together");
+	if (cfg.tls_cert) {
+		/*
+		 * GnuTLS and the kTLS setsockopts need a real descriptor,
+		 * and kTLS refuses MSG_ZEROCOPY sends.
+		 */
+		cfg.no_direct = true;
+		cfg.no_zc = true;
+	}
 }
 
 /* ---- privileges ---------------------------------------------------------- */
@@ -406,6 +424,8 @@ int main(int argc, char **argv)
 	if (cfg.root)
 		docroot_init();
 	load_content();
+	if (cfg.tls_cert)
+		tls_init();
 
 	/* signals go to this thread only, through sigwait */
 	sigemptyset(&sigs);
@@ -437,13 +457,14 @@ int main(int argc, char **argv)
 	fprintf(stderr, "uring-httpd: %d threads, port %u: defer_taskrun=%s "
 		"registered_ring=%s multishot_accept=%s multishot_recv=%s "
 		"buf_ring=%s direct_fds=%s send_zc=%s (>= %zu bytes) "
-		"splice=%s (>= %zu bytes) sockopt_cmd=%s\n", cfg.nthreads, cfg.port,
+		"splice=%s (>= %zu bytes) sockopt_cmd=%s tls=%s\n", cfg.nthreads, cfg.port,
 		has.defer ? "yes" : "no", has.regring ? "yes" : "no",
 		has.multishot_accept ? "yes" : "no",
 		has.multishot_recv ? "yes" : "no", has.bufring ? "yes" : "no",
 		has.direct ? "yes" : "no", has.zc && cfg.zc_min ? "yes" : "no",
 		cfg.zc_min, has.splice && cfg.splice_min ? "yes" : "no",
-		cfg.splice_min, has.sockopt ? "yes" : "no");
+		cfg.splice_min, has.sockopt ? "yes" : "no",
+		cfg.tls_cert ? "yes" : "no");
 
 	sigwait(&sigs, &sig);
 	for (i = 0; i < cfg.nthreads; i++) {

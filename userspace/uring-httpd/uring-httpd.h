@@ -7,6 +7,8 @@
  *   docroot.c  --root: lookups by openat2, the open-file cache, MIME types
  *   conn.c   the per-connection state machine and its timeouts
  *   ring.c   each thread's ring: feature probing, setup, the event loop
+ *   tls.c    --tls-cert: GnuTLS handshakes handed to kTLS (the session code
+ *            is khttpd-tlsd's session.c, built in)
  *   compat.h what liburing 2.3 lacks, built by hand
  */
 #ifndef _URING_HTTPD_H
@@ -48,6 +50,7 @@ struct settings {
 	/* techniques that may be switched off, to test the fallbacks */
 	bool no_defer, no_multishot, no_bufring, no_direct, no_zc, no_regring;
 	bool no_splice;
+	const char *tls_cert, *tls_key;	/* --tls-cert, --tls-key: HTTPS */
 };
 extern struct settings cfg;
 
@@ -152,13 +155,18 @@ void docroot_on_open(struct worker *w, struct io_uring_cqe *cqe);
 /* conn.c: the lookup @wt waited for is done */
 void conn_wake(struct dwait *wt);
 
+/* ---- HTTPS (tls.c) ------------------------------------------------------ */
+
+/* Load --tls-cert and --tls-key: once, before the threads (and --user). */
+void tls_init(void);
+
 /* ---- connections (conn.c) and rings (ring.c) ----------------------------- */
 
 /* user_data: a 16-byte aligned pointer, the operation in its low bits */
 enum op {
 	OP_NONE, OP_ACCEPT, OP_RECV, OP_SEND, OP_SEND_ZC, OP_SHUTDOWN,
 	OP_CLOSE, OP_CANCEL, OP_WAKE, OP_SPLICE_IN, OP_SPLICE_OUT,
-	OP_OPEN, OP_OPEN_GZ,
+	OP_OPEN, OP_OPEN_GZ, OP_TLS,
 };
 #define UD(ptr, op)	((uint64_t)(uintptr_t)(ptr) | (op))
 #define UD_PTR(ud)	((void *)(uintptr_t)((ud) & ~15ULL))
