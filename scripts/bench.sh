@@ -9,19 +9,20 @@
 # server's vCPU per kernel symbol.  Results go to bench/results/
 # (CSV, markdown, PNG charts); scripts/bench_report.py writes them.
 #
-#   scripts/bench.sh [quick|full|docroot]
+#   scripts/bench.sh [quick|full|docroot|tls]
 #
 # docroot runs only the docroot points (khttpd's docroot beside its store,
 # uring-httpd, nginx and h2o, over a tree on ext4 in the guest; see
 # scripts/guest/bench.sh), about half an hour; BENCH_SECS and BENCH_REPS
-# (default 5 and 2) change its length.  BENCH_SERVERS, BENCH_SCENARIOS and
+# (default 5 and 2) change its length.  tls runs only the HTTPS points
+# (khttpd, uring-httpd and nginx, each with kTLS), with the same two.  BENCH_SERVERS, BENCH_SCENARIOS and
 # BENCH_PROFILE narrow a run (scripts/guest/bench.sh); BENCH_OUT sends its
 # results elsewhere than bench/results, so that a narrow run made while
 # developing does not overwrite the published ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
-case $mode in quick|full|docroot) ;; *) echo "usage: $0 [quick|full|docroot]" >&2; exit 2 ;; esac
+case $mode in quick|full|docroot|tls) ;; *) echo "usage: $0 [quick|full|docroot|tls]" >&2; exit 2 ;; esac
 BUILD=${BUILD:-$PWD/build}
 out=${BENCH_OUT:-bench/results}
 mkdir -p "$out"
@@ -62,12 +63,13 @@ grep '^SIDE,' "$log" > "$out/side-$mode.csv" || true
 grep '^FAST,' "$log" > "$out/fast-$mode.csv" || true
 grep '^NOTAVAIL,' "$log" | sort -u > "$out/notavail-$mode.csv" || true
 grep '^FAILED,' "$log" > "$out/failed-$mode.csv" || true
+grep '^TLS,' "$log" > "$out/tls-$mode.csv" || true
 # The profile windows' PROF lines (a block address each) and the guest's
 # kernel symbols stay in $BUILD: the report keeps their per-symbol sums.
 grep -v '^PROF ' "$insns" > "$out/insns-$mode.txt"
 syms=$BUILD/bench-$mode.syms
 grep -aE '^(KSYM|KMOD) |^PROFWIN,' "$log" > "$syms" || true
-grep -E '^# (kernel|docroot)' "$log" > "$out/meta-$mode.txt" || true
+grep -E '^# (kernel|docroot|tls)' "$log" > "$out/meta-$mode.txt" || true
 echo "vcpus $smp" >> "$out/meta-$mode.txt"
 python3 scripts/bench_report.py "$mode" "$out" "$insns" "$syms"
 echo "bench: results in $out/results-$mode.md and $out/*.png"

@@ -10,12 +10,19 @@
 # NOTAVAIL for a server this build cannot run; scripts/bench.sh turns them
 # into the report.
 #
-#   bench.sh quick|full|docroot
+#   bench.sh quick|full|docroot|tls
 #
 # docroot: only the docroot points, over a tree on ext4 on a loop device
 # (see docroot_setup): khttpd serving it with --root (khttpd-dr), khttpd
 # serving its hot files from the store (khttpd), uring-httpd --root, nginx
 # and h2o on the same tree.  BENCH_SECS and BENCH_REPS change its length.
+#
+# tls: HTTPS on port 8443, TLS 1.3 with TLS_AES_128_GCM_SHA256 and X25519,
+# the test certificate (ECDSA P-256), no tickets, records by kTLS in every
+# server: khttpd (--tls-port, khttpd-tlsd on the server's vCPU: its CPU is
+# the server's), uring-httpd --tls-cert and nginx (ssl_conf_command
+# Options KTLS, sendfile); wrk over HTTPS.  Each point checks in
+# /proc/net/tls_stat that kTLS took every connection (see tls_check).
 #
 # For development, BENCH_SERVERS and BENCH_SCENARIOS narrow a run,
 # BENCH_SCALING adds scaling points (e.g. "0-1 0-3") to a quick run,
@@ -28,6 +35,11 @@
 set -u
 mode=${1:-quick}
 ncpu=$(nproc)
+# where every server listens and every client goes
+port=8080 scheme=http
+[ "$mode" = tls ] && port=8443 scheme=https
+url=$scheme://127.0.0.1:$port
+tlsdir=/khttpd/tls
 WRK_LUA=/khttpd/scripts/wrk.lua
 export WRK_LUA
 
@@ -121,7 +133,16 @@ start_server() { # server cpus
 			rmmod khttpd
 			return 1
 		fi
-		if [ "$mode" != docroot ]; then
+		if [ "$mode" = tls ]; then
+			# the agent on the server's vCPUs, as its CPU is the server's
+			agent_cpus=$(echo "$2" | awk -F- '{ for (i = $1; i <= ($2 == "" ? $1 : $2); i++)
+				printf " --cpu %d", i }')
+			khttpctl load $www > /dev/null &&
+			khttpctl start --cpus "$2" --tls-port $port &&
+			khttpd-tlsd --cert $tlsdir/cert.pem --key $tlsdir/key.pem \
+				--port $port $agent_cpus --pidfile /tmp/tlsd.pid \
+				< /dev/null > /dev/null 2> /tmp/tlsd.log || return 1
+		elif [ "$mode" != docroot ]; then
 			khttpctl load $www > /dev/null && khttpctl start --cpus "$2"
 		elif [ "$1" = khttpd-dr ]; then
 			# the tree from the page cache, no store entries
@@ -141,7 +162,10 @@ start_server() { # server cpus
 		uhroot=$www uhcache=
 		[ "$mode" = docroot ] && uhroot=$drwww \
 			uhcache="--open-file-cache 20000 --open-file-cache-valid-ms 60000"
-		uring-httpd --root $uhroot --cpus "$2" --max-conns 100000 $uhcache ${UH_FLAGS:-} \
+		uhtls=
+		[ "$mode" = tls ] && uhtls="--port $port --tls-cert $tlsdir/cert.pem \
+			--tls-key $tlsdir/key.pem"
+		uring-httpd --root $uhroot --cpus "$2" --max-conns 100000 $uhcache $uhtls ${UH_FLAGS:-} \
 			2> /tmp/uh.log &
 		echo $! > /tmp/uh.pid
 		i=0
@@ -157,6 +181,18 @@ start_server() { # server cpus
 		# docroot points: an open-file cache that holds the working set
 		ngroot=$www ngcache=1000
 		[ "$mode" = docroot ] && ngroot=$drwww ngcache=20000
+		# HTTPS: kTLS for the records (OpenSSL 3.0 takes TX only under
+		# TLS 1.3: it decrypts requests itself), sendfile through it
+		nglisten="$port reuseport backlog=1024" ngtls=
+		[ "$mode" = tls ] && nglisten="$port ssl reuseport backlog=1024" ngtls="
+		ssl_certificate $tlsdir/cert.pem;
+		ssl_certificate_key $tlsdir/key.pem;
+		ssl_protocols TLSv1.3;
+		ssl_ecdh_curve X25519;
+		ssl_session_tickets off;
+		ssl_session_cache off;
+		ssl_conf_command Options KTLS;
+		ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;"
 		cat > /tmp/nginx.conf <<EOC
 user nobody nogroup;
 worker_processes $n;
@@ -180,7 +216,7 @@ http {
 	uwsgi_temp_path /tmp/nginx/uwsgi;
 	scgi_temp_path /tmp/nginx/scgi;
 	server {
-		listen 8080 reuseport backlog=1024;
+		listen $nglisten;$ngtls
 		root $ngroot;
 		index index.html;
 	}
@@ -222,12 +258,19 @@ EOC
 		done ;;
 	esac
 	# warm: connections, caches, the first second's Date
-	curl -s -o /dev/null http://127.0.0.1:8080/ || return 1
+	curl -sk -o /dev/null $url/ || return 1
 }
 
 stop_server() {
 	case $1 in
-	khttpd|khttpd-fp0|khttpd-dr) rmmod khttpd ;;
+	khttpd|khttpd-fp0|khttpd-dr)
+		if [ -s /tmp/tlsd.pid ]; then
+			p=$(cat /tmp/tlsd.pid)
+			kill "$p"
+			while [ -d /proc/$p ]; do usleep 10000; done
+			rm -f /tmp/tlsd.pid
+		fi
+		rmmod khttpd ;;
 	uring-httpd) kill "$(cat /tmp/uh.pid)"; wait "$(cat /tmp/uh.pid)" 2>/dev/null ;;
 	nginx) kill "$(cat /tmp/nginx.pid)"; while [ -e /tmp/nginx.pid ]; do usleep 10000; done ;;
 	h2o) kill "$(cat /tmp/h2o.pid)"; wait "$(cat /tmp/h2o.pid)" 2>/dev/null ;;
@@ -240,7 +283,9 @@ srv_pids() { # server
 	khttpd|khttpd-fp0|khttpd-dr|nginx)
 		for d in /proc/[0-9]*; do
 			read -r comm < $d/comm 2> /dev/null || continue
-			case $1:$comm in khttpd*:khttpd/*|nginx:nginx) echo ${d#/proc/} ;; esac
+			case $1:$comm in
+			khttpd*:khttpd/*|khttpd*:khttpd-tlsd|nginx:nginx) echo ${d#/proc/} ;;
+			esac
 		done ;;
 	uring-httpd) cat /tmp/uh.pid ;;
 	h2o) cat /tmp/h2o.pid ;;
@@ -278,8 +323,8 @@ cpu_counts() { # first last
 # TCP counters of the server's side of each connection: "peer segs_out
 # data_segs_out segs_in data_segs_in bytes_received", from ss -tin.
 ss_server() {
-	ss -tinH state established '( sport = :8080 )' | awk '
-	/:8080[ \t]/ { peer = $NF; next }
+	ss -tinH state established "( sport = :$port )" | awk -v p=":$port" '
+	index($0, p " ") || index($0, p "\t") { peer = $NF; next }
 	peer != "" { so = dso = si = dsi = br = 0
 		for (i = 1; i <= NF; i++) {
 			split($i, kv, ":")
@@ -296,6 +341,32 @@ ss_server() {
 khttpd_stats() {
 	d=/sys/kernel/khttpd/stats
 	[ -r $d/requests_fast ] && echo "$(cat $d/requests) $(cat $d/requests_fast) $(cat $d/fast_handoffs)"
+}
+
+# kTLS's counters: "TlsTxSw TlsRxSw", sockets that got kTLS in software
+# for sending and for receiving (there is no NIC offload here)
+tls_stat() {
+	[ "$mode" = tls ] || return 0
+	awk '$1 == "TlsTxSw" { t = $2 } $1 == "TlsRxSw" { r = $2 }
+		END { print t + 0, r + 0 }' /proc/net/tls_stat
+}
+
+# After an HTTPS point: every connection wrk made must have had kTLS TX
+# (and RX, but for nginx: OpenSSL 3.0 has no TLS 1.3 kTLS RX).  wrk made
+# one connection per request with Connection: close, else $conns.  Prints
+# TLS,scenario,server,conns,server_cpus,rep,connections,tx,rx (the
+# counters' growth), and FAILED where kTLS did not carry them all.
+tls_check() { # counters-before wrk-summary
+	set -- $1 $(tls_stat) "$(echo "$2" | cut -d, -f2)"
+	conns_made=$conns
+	[ "$close" = 1 ] && conns_made=${5:-0}
+	dtx=$(($3 - $1)) drx=$(($4 - $2))
+	echo "TLS,$sc,$srv,$conns,$cpus,$rep,$conns_made,$dtx,$drx"
+	want_rx=$conns_made
+	[ "$srv" = nginx ] && want_rx=0
+	if [ "$dtx" -lt "$conns_made" ] || [ "$drx" -lt "$want_rx" ]; then
+		echo "FAILED,$srv,$rep,$sc,kTLS took $dtx TX and $drx RX of $conns_made connections"
+	fi
 }
 
 # Segments the network namespace sent and received (both ends: loopback)
@@ -337,14 +408,16 @@ run_point() { # scenario server conns path pipeline close cpus rep secs
 	srv_switches "$srv" > /tmp/sw0
 	c0=$(cpu_counts "$first" "$last")
 	k0=$(khttpd_stats)
+	t0=$(tls_stat)
 	mark
 	m0=$marks
 	out=$(WRK_PATH=$path WRK_PIPELINE=$pipe WRK_CLOSE=$close taskset -c $wfirst-$wlast \
 		wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s $lua \
-		http://127.0.0.1:8080 2>&1 | grep '^WRK,')
+		$url 2>&1 | grep '^WRK,')
 	mark
 	# no summary from wrk (its script failed, it crashed): the point failed
 	[ -n "$out" ] || echo "FAILED,$srv,$rep,$sc,wrk gave no summary"
+	[ "$mode" = tls ] && tls_check "$t0" "$out"
 	# FAST,scenario,server,conns,server_cpus,rep,requests,requests_fast,
 	# fast_handoffs: khttpd's counters over the point
 	case $srv in khttpd*)
@@ -397,7 +470,10 @@ side_point() { # as run_point
 	[ -n "$WRK_RANGE" ] && hdr="${hdr}Range: $WRK_RANGE\r\n"
 	[ -n "$WRK_RANGE_LEN" ] && hdr="${hdr}Range: bytes=100000-165535\r\n"
 	# one request's length (wrk.format: the request line, Host, ours)
-	reqlen=$(printf "GET %s HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n$hdr\r\n" "$path" | wc -c)
+	reqlen=$(printf "GET %s HTTP/1.1\r\nHost: 127.0.0.1:$port\r\n$hdr\r\n" "$path" | wc -c)
+	# HTTPS: wrk writes each request as one TLS 1.3 record, whose header,
+	# content type and AES-GCM tag add 22 bytes
+	[ "$mode" = tls ] && reqlen=$((reqlen + 22))
 	pids=$(srv_pids "$srv" | tr '\n' , | sed 's/,$//')
 	ms=$((side_secs * 1000))
 	( usleep $((ms * 333)); ss_server > /tmp/ss0
@@ -408,7 +484,7 @@ side_point() { # as run_point
 	out=$(WRK_PATH=$path WRK_PIPELINE=$pipe WRK_CLOSE=$close taskset -c $((ncpu - 1)) \
 		perf stat -x, -o /tmp/perf-stat -e raw_syscalls:sys_enter -p "$pids" -- \
 		taskset -c $wfirst-$wlast wrk -t"$threads" -c"$conns" -d"${side_secs}s" \
-		--timeout 10s -s $lua http://127.0.0.1:8080 2>&1 | grep '^WRK,')
+		--timeout 10s -s $lua $url 2>&1 | grep '^WRK,')
 	set -- $(snmp_segs)
 	no=$(($1 - no0)) ni=$(($2 - ni0))
 	wait $sampler
@@ -457,7 +533,7 @@ profile() { # server [scenario path conns]
 	m0=$marks
 	taskset -c 0 khttpd-mark prof-start
 	out=$(WRK_PATH=$ppath WRK_PIPELINE=1 WRK_CLOSE=0 WRK_RANGE= taskset -c 1-$((ncpu - 1)) \
-		wrk -t$((ncpu - 1)) -c$pconns -d2s -s $WRK_LUA http://127.0.0.1:8080 2>&1 |
+		wrk -t$((ncpu - 1)) -c$pconns -d2s -s $WRK_LUA $url 2>&1 |
 		grep '^WRK,')
 	taskset -c $((ncpu - 1)) khttpd-mark prof-stop
 	mark
@@ -467,7 +543,31 @@ profile() { # server [scenario path conns]
 
 servers=${BENCH_SERVERS:-khttpd khttpd-fp0 uring-httpd nginx h2o}
 side_secs=1
-if [ "$mode" = docroot ]; then
+if [ "$mode" = tls ]; then
+	secs=${BENCH_SECS:-5} reps=${BENCH_REPS:-2}
+	servers=${BENCH_SERVERS:-khttpd uring-httpd nginx}
+	scenarios="tka13:/:64:1:0 tka16k:/16k.bin:64:1:0 tfile1m:/1m.bin:16:1:0 tchurn:/:64:1:1"
+	scenarios=${BENCH_SCENARIOS:-$scenarios}
+	sweep= scaling=
+	# wrk and curl (OpenSSL): TLS 1.3, one cipher and group; the
+	# servers send no tickets, so every connection is a full handshake
+	cat > /tmp/openssl-bench.cnf <<EOC
+openssl_conf = oc
+[oc]
+ssl_conf = sc
+[sc]
+system_default = sd
+[sd]
+MinProtocol = TLSv1.3
+MaxProtocol = TLSv1.3
+Ciphersuites = TLS_AES_128_GCM_SHA256
+Groups = X25519
+EOC
+	export OPENSSL_CONF=/tmp/openssl-bench.cnf
+	/khttpd/scripts/load-tls.sh -q || { echo "# tls: kTLS does not load" >&2; exit 1; }
+	echo "# tls: $(grep -c . /proc/net/tls_stat) kTLS counters; gcm(aes) by" \
+		"$(awk '$1 == "name" { n = $3 } $1 == "driver" && n == "gcm(aes)" { print $3; exit }' /proc/crypto)"
+elif [ "$mode" = docroot ]; then
 	# khttpd: its store (the hot files only: no dr10k); khttpd-dr: --root
 	secs=${BENCH_SECS:-5} reps=${BENCH_REPS:-2}
 	servers=${BENCH_SERVERS:-khttpd khttpd-dr uring-httpd nginx h2o}
@@ -523,7 +623,7 @@ point() { # as run_point
 	if [ "$1" = dr10k ]; then
 		WRK_PATH=$4 WRK_PIPELINE=1 WRK_CLOSE=0 taskset -c 1-$((ncpu - 1)) \
 			wrk -t$((ncpu - 1)) -c"$3" -d1s --timeout 10s -s $lua \
-			http://127.0.0.1:8080 > /dev/null 2>&1
+			$url > /dev/null 2>&1
 	fi
 	run_point "$@"
 	side_point "$@"
@@ -535,10 +635,10 @@ point() { # as run_point
 # points reported as failed, never as figures)
 dr_get() { # path status file [range]
 	if [ -n "${4:-}" ]; then
-		code=$(curl -s -o /tmp/chk -w '%{http_code}' -H "Range: bytes=$4" \
-			"http://127.0.0.1:8080$1")
+		code=$(curl -sk -o /tmp/chk -w '%{http_code}' -H "Range: bytes=$4" \
+			"$url$1")
 	else
-		code=$(curl -s -o /tmp/chk -w '%{http_code}' "http://127.0.0.1:8080$1")
+		code=$(curl -sk -o /tmp/chk -w '%{http_code}' "$url$1")
 	fi
 	[ "$code" = "$2" ] && cmp -s /tmp/chk "$3" ||
 		{ echo "# $srv: $1 ${4:+bytes=$4 }gave $code, not $2 with $3's bytes" >&2; return 1; }
@@ -574,6 +674,12 @@ for rep in $(seq 1 $reps); do
 		*) echo "# $srv failed to start" >&2
 		   echo "FAILED,$srv,$rep,all,failed to start"; continue ;;
 		esac
+		if [ "$mode" = tls ] && ! { dr_get / 200 $www/index.html &&
+		     dr_get /16k.bin 200 $www/16k.bin && dr_get /1m.bin 200 $www/1m.bin; }; then
+			echo "FAILED,$srv,$rep,all,HTTPS answers differ from the files"
+			stop_server $srv
+			continue
+		fi
 		if [ "$mode" = docroot ] && ! dr_check $srv; then
 			echo "FAILED,$srv,$rep,all,answers differ from the files"
 			stop_server $srv
@@ -590,7 +696,9 @@ EOS
 			point sweep $srv "$c" / 1 0 0 "$rep" "$secs"
 		done
 		if [ "$rep" = 1 ] && [ $srv != khttpd-fp0 ] && [ "${BENCH_PROFILE:-1}" = 1 ]; then
-			if [ "$mode" != docroot ]; then
+			if [ "$mode" = tls ]; then
+				profile $srv tka13 / 64
+			elif [ "$mode" != docroot ]; then
 				profile $srv
 			else
 				# the 1 MiB answer of every server; khttpd's
