@@ -1179,7 +1179,9 @@ static void khttpd_conn_bye(struct khttpd_conn *c)
 			c->tls_deadline = jiffies +
 				msecs_to_jiffies(w->cfg.send_timeout_ms);
 		} else if (time_after_eq(jiffies, c->tls_deadline)) {
-			khttpd_stat_inc(timed_out);
+			/* once per connection: the bye may follow a timeout */
+			if (!c->tls_timed)
+				khttpd_stat_inc(timed_out);
 			khttpd_conn_close(c, true);
 			return;
 		}
@@ -1324,6 +1326,7 @@ static bool khttpd_conn_tls_up(struct khttpd_conn *c)
 	 */
 	if (c->tls_status == -ETIMEDOUT) {
 		khttpd_stat_inc(tls_timed_out);
+		khttpd_stat_inc(timed_out);	/* as our own clock counts it */
 		return false;
 	}
 	if (c->tls_status) {
@@ -1478,6 +1481,7 @@ void khttpd_conn_expire(struct khttpd_timeout *t, bool abort)
 		return;
 	}
 	khttpd_stat_inc(timed_out);
+	c->tls_timed = true;
 	khttpd_conn_end(c, abort);
 }
 

@@ -114,6 +114,7 @@ struct khttpd_conn {
 	bool tls_bye_done;	/* nothing more to send: release at will */
 	bool tls_notified;	/* our close_notify is queued */
 	bool tls_quiet;		/* the peer broke TLS off: no close_notify */
+	bool tls_timed;		/* timed_out is counted: the bye counts no more */
 	int tls_status;		/* the done's status */
 	u32 tls_seq;		/* TCP's write_seq at the bye's last look */
 	unsigned long tls_deadline;	/* jiffies: of a wait polled at RETRY */

@@ -386,7 +386,7 @@ check "- so far: handshakes = established + failed, kTLS counted each" t_ledger_
 t_timeout() {
 	khttpctl config header_timeout_ms=2000
 	to0=$(st tls_timed_out) h0=$(st tls_handshakes) e0=$(st tls_established)
-	fl0=$(st tls_failed) fd0=$(agent_fds)
+	fl0=$(st tls_failed) fd0=$(agent_fds) tmo0=$(st conns_timed_out)
 	silent $t/silent
 	p=$spid
 	# the agent has it, waiting for a ClientHello that does not come
@@ -400,6 +400,8 @@ t_timeout() {
 	echo "# tls_timed_out +$to, tls_failed +$fl"
 	[ $to = 1 ]
 	[ $fl = 0 ]
+	# and once among the connections timed out, whoever saw it first
+	[ "$(st conns_timed_out)" = $((tmo0 + 1)) ]
 	[ "$(st tls_handshakes)" = $((h0 + 1)) ]
 	[ "$(st tls_established)" = "$e0" ]
 	waitfor "[ \$(agent_fds) -le $fd0 ]" 60
