@@ -688,11 +688,12 @@ if mode == "tls":
             tlines.append(f"| {LABEL[sc]} | {what} | {f'≤ {tgt}' if keep else '-'} "
                           f"| {r:.2f} ({pa['cpu_us']:.1f} / {pb['cpu_us']:.1f}) "
                           f"| {verdict} |")
-    trows = optional_rows("tls", 10)
+    trows = optional_rows("tls", 9)
     if trows:
         tlines += ["", "kTLS took the connections (`/proc/net/tls_stat` "
                    "TlsTxSw and TlsRxSw over each measured run, against the "
-                   "connections wrk made: its connection count, or one per "
+                   "connections wrk made: its connection count rounded down to a "
+                   "multiple of its threads, or one per "
                    "request with Connection: close):", "",
                    "| scenario | server | repetition | connections "
                    "| TlsTxSw grew | TlsRxSw grew |", "|---|---|---|---|---|---|"]
