@@ -155,7 +155,7 @@ static void usage(void)
 "  --max-body N             larger request body: 413 (default %d)\n"
 "  --zc-min N               send bodies of N bytes or more zero-copy; 0: never\n"
 "                           (default 0: over loopback it measured slower)\n"
-"  --tls-cert FILE           serve HTTPS: TLS 1.3 by GnuTLS, then kTLS for the\n"
+"  --tls-cert FILE          serve HTTPS: TLS 1.3 by GnuTLS, then kTLS for the\n"
 "                           records (needs tls.ko); the certificate chain, PEM\n"
 "  --tls-key FILE           its private key, PEM (read before --user applies)\n"
 "  --splice-min N           splice bodies of N bytes or more from memory to\n"
