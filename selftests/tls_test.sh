@@ -16,7 +16,7 @@
 # answers byte for byte through kTLS, and the clients it must refuse.
 # TAP output.
 n=0 failed=0
-plan=32
+plan=33
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
@@ -617,6 +617,49 @@ t_rmmod_busy() {
 	[ "$(wc -c < $t/slow)" -lt 33554432 ]
 }
 check "- STOP and rmmod during slow HTTPS downloads" t_rmmod_busy
+
+# ---- the upstream agent -------------------------------------------------------
+
+# ktls-utils' tlshd answers the same netlink requests as khttpd-tlsd; where
+# it is installed (the guest gets it when the host has it; Debian 12 does
+# not package it), khttpd must serve HTTPS with it instead of ours.  It
+# takes the certificate from its config file: khttpd asks for none.
+got_small() { [ "$(hcurl $url/small)" = "$body" ]; }
+t_tlshd() {
+	agent_down TERM
+	cat > $t/tlshd.conf <<-EOC
+	[debug]
+	loglevel=1
+	[authenticate.server]
+	x509.certificate=$cert
+	x509.private_key=$key
+	EOC
+	tlshd -c $t/tlshd.conf > $t/tlshd.log 2>&1 &
+	echo $! > $t/tlshd.pid
+	start_again 10000
+	tx0=$(kst TlsTxSw) rx0=$(kst TlsRxSw) e0=$(st tls_established)
+	# (until tlshd listens, a handshake finds no agent and is closed)
+	waitfor got_small 30
+	hcurl -o $t/got1 -o $t/got2 -w '%{num_connects}\n' $url/big \
+		$url/dbig.bin > $t/nc
+	cmp $t/got1 $t/big
+	cmp $t/got2 $t/root/dbig.bin
+	[ "$(cat $t/nc | tr '\n' ' ')" = "1 0 " ]
+	# every connection through kTLS both ways, the handshake counted
+	e1=$(st tls_established)
+	[ "$e1" -ge $((e0 + 2)) ]
+	[ "$(kst TlsTxSw)" = $((tx0 + e1 - e0)) ]
+	[ "$(kst TlsRxSw)" = $((rx0 + e1 - e0)) ]
+	stop_and_unload
+	kill "$(cat $t/tlshd.pid)"
+	waitfor "ended $(cat $t/tlshd.pid)" 30
+	agent_up
+}
+if command -v tlshd > /dev/null; then
+	check "- ktls-utils' tlshd as the agent: GET, 3 MiB byte for byte, keep-alive" t_tlshd
+else
+	skip "- ktls-utils' tlshd as the agent" "no tlshd (Debian 12 has no ktls-utils)"
+fi
 
 # ---- uring-httpd --tls-cert ---------------------------------------------------
 
