@@ -52,6 +52,7 @@ USERSPACE := $(BUILD)/userspace/khttpctl $(BUILD)/userspace/uring-httpd \
 	     $(BUILD)/userspace/khttpd-tlsd
 CTL_SRC := userspace/ctl_client.c userspace/ctl_client.h uapi/linux/khttpd.h
 SITE_SRC := userspace/site.c userspace/site.h
+CONF_SRC := userspace/conf.c userspace/conf.h
 
 userspace: $(USERSPACE)
 
@@ -77,10 +78,11 @@ $(BUILD)/userspace/khttpd-tlsd: $(TLSD_SRC) $(TLSD_HDR) | deps
 	$(CC) $(CFLAGS) $(WARN) -o $@ $(TLSD_SRC) \
 		$$(pkg-config --cflags --libs gnutls)
 
-$(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) | deps
+$(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) \
+		$(CONF_SRC) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -o $@ $< \
-		userspace/ctl_client.c userspace/site.c -luring
+		userspace/ctl_client.c userspace/site.c userspace/conf.c -luring
 
 deps:
 	@scripts/deps.sh
@@ -181,6 +183,14 @@ $(BUILD)/unit/%: selftests/unit/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(BUILD)/ksrc/.s
 
 # mime_test compiles the module's table code itself
 $(BUILD)/unit/mime_test: kmod/mime.c kmod/mime.h
+
+# conf_test: khttpctl's parser of khttpd.conf, with the settings table
+$(BUILD)/unit/conf_test: selftests/unit/conf_test.c $(CONF_SRC) $(CTL_SRC) \
+		$(BUILD)/ksrc/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(WARN) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I$(KSELFTEST) -Iuapi -Iuserspace \
+		-o $@ $< userspace/conf.c userspace/ctl_client.c -luring
 
 fuzzers: $(FUZZERS)
 

@@ -35,6 +35,7 @@ union khttpd_ctl_arg {
 	struct khttpd_stats stats;
 	struct khttpd_config config;
 	struct khttpd_mime mime;
+	struct khttpd_status status;
 };
 
 struct khttpd_ctl_cmd {
@@ -63,6 +64,8 @@ static const struct khttpd_ctl_cmd khttpd_ctl_cmds[] = {
 	  true, true),
 	/* copies up to a MiB from the caller, and allocates as much */
 	C(KHTTPD_CMD_SET_MIME, khttpd_mime, KHTTPD_MIME_SIZE_VER0, true, true),
+	C(KHTTPD_CMD_GET_STATUS, khttpd_status, KHTTPD_STATUS_SIZE_VER0,
+	  false, true),
 #undef C
 };
 
@@ -109,6 +112,49 @@ static int khttpd_ctl_stop(void)
 	return err;
 }
 
+static_assert(sizeof(struct khttpd_status) == KHTTPD_STATUS_SIZE_VER0);
+
+/* GET_STATUS: @st holds the caller's in fields, becomes the answer. */
+static int khttpd_ctl_status(struct khttpd_status *st)
+{
+	u64 buf = st->root_buf;
+	u32 buf_len = st->root_buf_len;
+	char *path;
+	int len;
+
+	if (st->serving || st->start_flags || st->port || st->tls_port ||
+	    st->backlog || memchr_inv(st->addr4, 0, sizeof(st->addr4)) ||
+	    memchr_inv(st->addr6, 0, sizeof(st->addr6)) || st->uid ||
+	    st->gid || st->workers || st->root_len || st->reserved0 ||
+	    memchr_inv(st->cpus, 0, sizeof(st->cpus)) ||
+	    memchr_inv(st->reserved, 0, sizeof(st->reserved)) ||
+	    (!buf && buf_len))
+		return -EINVAL;
+	path = __getname();
+	if (!path)
+		return -ENOMEM;
+	mutex_lock(&khttpd_ctl_lock);
+	khttpd_server_status(st);
+	len = khttpd_docroot_path(path, PATH_MAX);
+	mutex_unlock(&khttpd_ctl_lock);
+	st->root_buf = buf;
+	st->root_buf_len = buf_len;
+	if (len < 0)
+		goto out;
+	st->root_len = len;
+	if (!buf)
+		len = 0;
+	else if (len >= buf_len)
+		len = -ERANGE;
+	else if (copy_to_user(u64_to_user_ptr(buf), path, len + 1))
+		len = -EFAULT;
+	else
+		len = 0;
+out:
+	__putname(path);
+	return len;
+}
+
 /*
  * Run command @cmd with its argument struct at @uarg.  @ulen is the length
  * the caller says the struct has (uring_cmd), or 0 to take it from the
@@ -146,7 +192,8 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		a.version.abi = KHTTPD_ABI_VERSION;
 		a.version.features = KHTTPD_F_URING_CMD | KHTTPD_F_ZEROCOPY |
 				     KHTTPD_F_CPUSET | KHTTPD_F_FASTPATH |
-				     KHTTPD_F_DOCROOT | KHTTPD_F_MIME;
+				     KHTTPD_F_DOCROOT | KHTTPD_F_MIME |
+				     KHTTPD_F_STATUS;
 		if (IS_ENABLED(CONFIG_NET_HANDSHAKE))
 			a.version.features |= KHTTPD_F_TLS;
 		if (IS_ENABLED(CONFIG_IPV6))
@@ -182,6 +229,12 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		break;
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_SET_CONFIG):
 		return khttpd_ctl_set_config(&a.config);
+	case KHTTPD_CMD_KEY(KHTTPD_CMD_GET_STATUS):
+		ret = khttpd_ctl_status(&a.status);
+		/* -ERANGE: the caller learns the length it needs */
+		if (ret && ret != -ERANGE)
+			return ret;
+		break;
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_SET_MIME):
 		/* builds the table unlocked; mime.c serialises the swap */
 		return khttpd_mime_set_user(&a.mime);

@@ -263,6 +263,25 @@ void khttpd_docroot_stop(void)
 	kfree(d);
 }
 
+int khttpd_docroot_path(char *buf, int len)
+{
+	struct khttpd_docroot *d;
+	char *p;
+
+	/* START and STOP, the only writers, take the same lock */
+	d = rcu_dereference_protected(khttpd_docroot,
+				      lockdep_is_held(&khttpd_ctl_lock));
+	buf[0] = '\0';
+	if (!d)
+		return 0;
+	/* d_path() writes from the end of @buf: move it to the start */
+	p = d_path(&d->root, buf, len);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	memmove(buf, p, buf + len - p);
+	return buf + len - 1 - p;
+}
+
 static struct khttpd_dnode *khttpd_dnode_find(struct khttpd_docroot *d,
 					      const char *path, u32 len,
 					      u32 hash)

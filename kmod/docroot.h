@@ -66,6 +66,11 @@ int khttpd_docroot_start(const struct khttpd_start *s);
 void khttpd_docroot_drain(void);
 /* The workers are gone: close every file and free the docroot. */
 void khttpd_docroot_stop(void);
+/*
+ * GET_STATUS (the control lock held): the docroot's path into @buf (@len
+ * bytes, NUL-terminated), its length returned; 0 without a docroot.
+ */
+int khttpd_docroot_path(char *buf, int len);
 
 /*
  * The answer the docroot has for @req, from its file cache: a reference

@@ -35,6 +35,8 @@
 #define KHTTPD_ACCEPT_BUDGET	64
 
 static struct khttpd_worker **khttpd_workers;	/* indexed by CPU */
+/* What the running server was started with (GET_STATUS); ctl lock */
+static struct khttpd_start khttpd_started;
 
 /*
  * Installed on the listeners, and so inherited by every child socket until
@@ -586,12 +588,42 @@ int khttpd_server_start(const struct khttpd_start *args)
 		wake_up_process(workers[cpu]->task);
 	}
 	cpus_read_unlock();
+	khttpd_started = *args;
+	khttpd_started.port = port;
+	khttpd_started.backlog = backlog;
+	khttpd_started.root_fd = 0;
 	if (args->tls_port)
 		pr_info("listening on port %u, HTTPS on port %u\n", port,
 			args->tls_port);
 	else
 		pr_info("listening on port %u\n", port);
 	return 0;
+}
+
+void khttpd_server_status(struct khttpd_status *st)
+{
+	struct khttpd_worker **workers = khttpd_workers;
+	const struct khttpd_start *s = &khttpd_started;
+	unsigned int cpu;
+
+	lockdep_assert_held(&khttpd_ctl_lock);
+	if (!workers)
+		return;
+	st->serving = 1;
+	st->start_flags = s->flags;
+	st->port = s->port;
+	st->tls_port = s->tls_port;
+	st->backlog = s->backlog;
+	memcpy(st->addr4, s->addr4, sizeof(st->addr4));
+	memcpy(st->addr6, s->addr6, sizeof(st->addr6));
+	st->uid = s->uid;
+	st->gid = s->gid;
+	for_each_possible_cpu(cpu) {
+		if (!workers[cpu] || cpu >= KHTTPD_CPUSET_WORDS * 64)
+			continue;
+		st->workers++;
+		st->cpus[cpu / 64] |= 1ULL << (cpu % 64);
+	}
 }
 
 /* The settings changed: every worker takes a new snapshot. */

@@ -28,6 +28,7 @@ struct sock;
 struct socket;
 struct task_struct;
 struct khttpd_start;
+struct khttpd_status;
 
 /*
  * A listening socket.  It is the sk_user_data of the listener, and so of
@@ -123,6 +124,8 @@ void khttpd_server_exit(void);
 bool khttpd_server_running(void);
 int khttpd_server_start(const struct khttpd_start *args);
 int khttpd_server_stop(void);
+/* GET_STATUS (the control lock held): fill @st's out fields, zeroed */
+void khttpd_server_status(struct khttpd_status *st);
 void khttpd_server_config_changed(void);
 
 #endif /* _KHTTPD_SERVER_H */

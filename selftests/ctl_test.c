@@ -873,6 +873,101 @@ TEST_F(ctl, stop_start_with_cpuset_and_ipv6)
 	EXPECT_EQ(0, system("test \"$(grep -l '^khttpd/' /proc/[0-9]*/comm | wc -l)\" = 1"));
 }
 
+/* GET_STATUS: what START was given, the docroot's path, checked input */
+TEST_F(ctl, status_reports_the_start)
+{
+	struct khttpd_start st = { .size = sizeof(st) };
+	struct khttpd_status s;
+	char root[64], small[8];
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	/* loaded with port=8080 and started: IPv4 any, every CPU */
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	EXPECT_EQ(1, s.serving);
+	EXPECT_EQ(8080, s.port);
+	EXPECT_EQ(0, s.tls_port);
+	EXPECT_EQ(1024, s.backlog);
+	EXPECT_EQ(sysconf(_SC_NPROCESSORS_ONLN), s.workers);
+	EXPECT_EQ((1ULL << s.workers) - 1, s.cpus[0]);
+	EXPECT_EQ(0, s.root_len);
+
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_STOP, NULL, 0));
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	EXPECT_EQ(0, s.serving);
+	EXPECT_EQ(0, s.port);
+	EXPECT_EQ(0, s.workers);
+
+	/* CPU 0, port 8081, a docroot read as 65534:65534 */
+	if (mkdir("/tmp/ctl_status_root", 0755))
+		ASSERT_EQ(EEXIST, errno);
+	st.flags = KHTTPD_START_IPV4 | KHTTPD_START_DOCROOT |
+		   KHTTPD_START_NO_SYMLINKS;
+	st.addr4[0] = 127;
+	st.addr4[3] = 1;
+	st.port = 8081;
+	st.backlog = 16;
+	st.cpus[0] = 1;
+	st.uid = st.gid = 65534;
+	st.root_fd = open("/tmp/ctl_status_root", O_PATH | O_DIRECTORY);
+	ASSERT_GE(st.root_fd, 0);
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_START, &st, sizeof(st)));
+	close(st.root_fd);
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.root_buf = (uintptr_t)root;
+	s.root_buf_len = sizeof(root);
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	EXPECT_EQ(1, s.serving);
+	EXPECT_EQ(st.flags, s.start_flags);
+	EXPECT_EQ(8081, s.port);
+	EXPECT_EQ(16, s.backlog);
+	EXPECT_EQ(0, memcmp(s.addr4, st.addr4, 4));
+	EXPECT_EQ(1, s.workers);
+	EXPECT_EQ(1, s.cpus[0]);
+	EXPECT_EQ(65534, s.uid);
+	EXPECT_EQ(65534, s.gid);
+	EXPECT_STREQ("/tmp/ctl_status_root", root);
+	EXPECT_EQ(strlen("/tmp/ctl_status_root"), s.root_len);
+	/* our buffer untouched when the path does not fit, its length told */
+	memset(small, 'x', sizeof(small));
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.root_buf = (uintptr_t)small;
+	s.root_buf_len = sizeof(small);
+	EXPECT_EQ(-ERANGE, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	EXPECT_EQ(strlen("/tmp/ctl_status_root"), s.root_len);
+	EXPECT_EQ('x', small[0]);
+	/* exactly the path, no room for the NUL: -ERANGE too */
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.root_buf = (uintptr_t)root;
+	s.root_buf_len = strlen("/tmp/ctl_status_root");
+	EXPECT_EQ(-ERANGE, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	/* out fields and reserved given non-zero, a length without buffer */
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	s.reserved[1] = 0;
+	s.serving = 1;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	s.serving = 0;
+	s.root_buf_len = 10;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	s.root_buf_len = 0;
+	s.size = KHTTPD_STATUS_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, s.size));
+	/* a bad buffer: -EFAULT, and nothing broken */
+	s.size = sizeof(s);
+	s.root_buf = 8;
+	s.root_buf_len = 4096;
+	EXPECT_EQ(-EFAULT, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATUS, &s, sizeof(s)));
+	rmdir("/tmp/ctl_status_root");
+}
+
 TEST_F(ctl, memory_cap_enforced)
 {
 	struct khttpd_config c = { .size = sizeof(c) };

@@ -109,7 +109,7 @@ done
 
 check "--help lists every command, option and default" sh -c "
 	khttpctl --help > /tmp/help &&
-	for w in version start stop put rm ls stats config load mime --addr --port --cpus \
+	for w in version start stop put rm ls stats config load mime apply show-config --addr --port --cpus \
 		--backlog --type --cache-control --watch --prefix --ioctl --json --device \
 		'default: all online CPUs' 'default 0.0.0.0' /dev/khttpd; do
 		grep -q -- \"\$w\" /tmp/help || { echo missing \$w; exit 1; }

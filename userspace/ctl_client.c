@@ -98,7 +98,8 @@ int khttpd_ctl_cmd(struct khttpd_ctl *c, unsigned int op, void *arg,
 
 #define CFG(name, NAME) { #name, offsetof(struct khttpd_config, name), \
 			  sizeof(((struct khttpd_config *)0)->name), \
-			  KHTTPD_CFG_##NAME##_MIN, KHTTPD_CFG_##NAME##_MAX }
+			  KHTTPD_CFG_##NAME##_MIN, KHTTPD_CFG_##NAME##_MAX, \
+			  KHTTPD_CFG_##NAME##_DEF }
 const struct khttpd_param khttpd_params[] = {
 	CFG(port, PORT),
 	CFG(header_timeout_ms, HEADER_TIMEOUT_MS),

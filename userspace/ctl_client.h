@@ -51,7 +51,7 @@ int khttpd_ctl_reap(struct khttpd_ctl *c, uint64_t *tag, int *res);
 struct khttpd_param {
 	const char *name;
 	size_t off, size;
-	__u64 min, max;
+	__u64 min, max, def;
 };
 
 extern const struct khttpd_param khttpd_params[];

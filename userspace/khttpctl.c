@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "ctl_client.h"
 #include "site.h"
 
@@ -82,6 +83,11 @@ static void usage(void)
 "  load DIR [--prefix P]         store every file under DIR at P/relative/path\n"
 "                                (default P is empty); index.html also at its\n"
 "                                directory's URL\n"
+"  apply FILE                    check the whole configuration file FILE\n"
+"                                (khttpd.conf(5)); if it is right, make it\n"
+"                                the running configuration: settings, content,\n"
+"                                and a restart only if how to listen changed\n"
+"  show-config                   the running configuration, in that format\n"
 "  mime [FILE]                   replace the docroot's table of types by\n"
 "                                extension with FILE's, in the format of\n"
 "                                (and by default) /etc/mime.types\n"
@@ -108,7 +114,7 @@ static int cmd_version(int argc, char **argv)
 		       ctl.uring ? "uring_cmd" : "ioctl");
 		return 0;
 	}
-	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s%s\n",
+	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s%s%s\n",
 	       v.release, v.abi, ctl.uring ? "uring_cmd" : "ioctl",
 	       v.features & KHTTPD_F_URING_CMD ? " uring_cmd" : "",
 	       v.features & KHTTPD_F_IPV6 ? " ipv6" : "",
@@ -117,7 +123,8 @@ static int cmd_version(int argc, char **argv)
 	       v.features & KHTTPD_F_FASTPATH ? " fastpath" : "",
 	       v.features & KHTTPD_F_DOCROOT ? " docroot" : "",
 	       v.features & KHTTPD_F_MIME ? " mime" : "",
-	       v.features & KHTTPD_F_TLS ? " tls" : "");
+	       v.features & KHTTPD_F_TLS ? " tls" : "",
+	       v.features & KHTTPD_F_STATUS ? " status" : "");
 	return 0;
 }
 
@@ -138,77 +145,18 @@ static unsigned long parse_num(const char *s, const char *what,
 
 static void parse_cpus(const char *list, __u64 *set)
 {
-	const char *p = list;
+	const char *why = conf_parse_cpus(list, set);
 
-	while (*p) {
-		char *end;
-		unsigned long a, b;
-
-		a = strtoul(p, &end, 10);
-		if (end == p)
-			usage_error("bad CPU list '%s'", list);
-		b = a;
-		if (*end == '-') {
-			p = end + 1;
-			b = strtoul(p, &end, 10);
-			if (end == p || b < a)
-				usage_error("bad CPU list '%s'", list);
-		}
-		if (b >= KHTTPD_CPUSET_WORDS * 64)
-			usage_error("CPU %lu is beyond what khttpd supports", b);
-		for (; a <= b; a++)
-			set[a / 64] |= 1ULL << (a % 64);
-		p = end;
-		if (*p == ',')
-			p++;
-		else if (*p)
-			usage_error("bad CPU list '%s'", list);
-	}
+	if (why)
+		usage_error("bad CPU list '%s': %s", list, why);
 }
 
-/*
- * --user: a user name, or uid[:gid]; a name's group is its own.  Names
- * are read from /etc/passwd directly (fgetpwent), not through NSS, which
- * a static binary cannot load; "nobody" is 65534:65534 where it has no
- * line, as on Debian.
- */
 static void parse_user(const char *u, struct khttpd_start *s)
 {
-	const struct passwd *pw;
-	unsigned long id;
-	char *end;
-	FILE *f;
+	const char *why = conf_parse_user(u, &s->uid, &s->gid);
 
-	if (isdigit((unsigned char)*u)) {
-		errno = 0;
-		id = strtoul(u, &end, 10);
-		if (errno || id >= UINT32_MAX || (*end && *end != ':'))
-			usage_error("bad user '%s'", u);
-		s->uid = id;
-		s->gid = id;
-		if (*end) {
-			id = strtoul(end + 1, &end, 10);
-			if (errno || id >= UINT32_MAX || *end)
-				usage_error("bad user '%s'", u);
-			s->gid = id;
-		}
-		return;
-	}
-	f = fopen("/etc/passwd", "re");
-	while (f && (pw = fgetpwent(f))) {
-		if (!strcmp(pw->pw_name, u)) {
-			s->uid = pw->pw_uid;
-			s->gid = pw->pw_gid;
-			fclose(f);
-			return;
-		}
-	}
-	if (f)
-		fclose(f);
-	if (strcmp(u, "nobody"))
-		usage_error("no user '%s' in /etc/passwd", u);
-	s->uid = 65534;
-	s->gid = 65534;
+	if (why)
+		usage_error("bad user '%s': %s", u, why);
 }
 
 static int cmd_start(int argc, char **argv)
@@ -750,15 +698,13 @@ static void mime_parse(FILE *f, const char *file)
 	free(line);
 }
 
-static int cmd_mime(int argc, char **argv)
+/* Read @file and SET_MIME its table; @quiet: no summary line. */
+static void mime_apply(const char *file, bool quiet)
 {
-	const char *file = argc > 1 ? argv[1] : "/etc/mime.types";
 	struct khttpd_mime m = { .size = sizeof(m) };
 	FILE *f;
 	int err;
 
-	if (argc > 2)
-		usage_error("mime takes at most one FILE");
 	f = fopen(file, "r");
 	if (!f)
 		die(file, errno);
@@ -772,7 +718,9 @@ static int cmd_mime(int argc, char **argv)
 	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_SET_MIME, &m, sizeof(m));
 	if (err)
 		die("SET_MIME", err);
-	if (json)
+	if (quiet)
+		;
+	else if (json)
 		printf("{\"extensions\":%u,\"types\":%u,\"skipped\":%u,\"repeated\":%u,\"bytes\":%zu}\n",
 		       mime.count, mime.types, mime.skipped, mime.repeats, mime.len);
 	else
@@ -780,6 +728,14 @@ static int cmd_mime(int argc, char **argv)
 		       mime.count, mime.types, mime.skipped, mime.repeats);
 	free(mime.buf);
 	free(mime.exts);
+	memset(&mime, 0, sizeof(mime));
+}
+
+static int cmd_mime(int argc, char **argv)
+{
+	if (argc > 2)
+		usage_error("mime takes at most one FILE");
+	mime_apply(argc > 1 ? argv[1] : "/etc/mime.types", false);
 	return 0;
 }
 
@@ -977,6 +933,316 @@ static int cmd_config(int argc, char **argv)
 	return 0;
 }
 
+/* ---- apply / show-config ------------------------------------------------ */
+
+/* The URLs the file's "load" lines provide, for pruning the rest. */
+static struct {
+	char **urls;
+	size_t n, cap;
+} keep;
+
+static int apply_one(void *ctx, const char *url, const char *file)
+{
+	if (keep.n == keep.cap) {
+		keep.cap = keep.cap ? 2 * keep.cap : 1024;
+		keep.urls = realloc(keep.urls, keep.cap * sizeof(*keep.urls));
+		if (!keep.urls)
+			die("apply", ENOMEM);
+	}
+	keep.urls[keep.n] = strdup(url);
+	if (!keep.urls[keep.n])
+		die("apply", ENOMEM);
+	keep.n++;
+	return load_one(ctx, url, file);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Delete every stored entry the file's loads did not provide; "/" stays
+ * without a docroot (START's built-in page, unless a load replaced it).
+ * Returns how many went.
+ */
+static unsigned long apply_prune(bool docroot)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct khttpd_list l = { .size = sizeof(l) };
+	char **gone = NULL, *key;
+	size_t ngone = 0, i;
+	int err;
+
+	qsort(keep.urls, keep.n, sizeof(*keep.urls), cmp_str);
+	do {
+		size_t off = 0;
+
+		l.buf = (uintptr_t)buf;
+		l.buf_len = sizeof(buf);
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_LIST, &l, sizeof(l));
+		if (err)
+			die("LIST", err);
+		for (i = 0; i < l.count; i++) {
+			struct khttpd_list_entry *e = (void *)(buf + off);
+
+			off += e->rec_len;
+			key = strndup(e->path, e->path_len);
+			if (!key)
+				die("apply", ENOMEM);
+			if ((!docroot && !strcmp(key, "/")) ||
+			    bsearch(&key, keep.urls, keep.n, sizeof(*keep.urls),
+				    cmp_str)) {
+				free(key);
+				continue;
+			}
+			/* deleted after the walk: the cursor stays valid */
+			gone = realloc(gone, (ngone + 1) * sizeof(*gone));
+			if (!gone)
+				die("apply", ENOMEM);
+			gone[ngone++] = key;
+		}
+	} while (l.cursor != KHTTPD_LIST_END);
+	for (i = 0; i < ngone; i++) {
+		struct khttpd_delete d = {
+			.size = sizeof(d),
+			.path = (uintptr_t)gone[i],
+			.path_len = strlen(gone[i]),
+		};
+
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_DELETE, &d, sizeof(d));
+		/* -ENOENT: someone else deleted it meanwhile */
+		if (err && err != -ENOENT)
+			die("DELETE", err);
+		free(gone[i]);
+	}
+	free(gone);
+	return ngone;
+}
+
+/* The CPUs that are online: what an empty "cpus" means. */
+static void online_cpus(__u64 *set)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	if (!line[0] || conf_parse_cpus(line, set))
+		die("/sys/devices/system/cpu/online", EINVAL);
+}
+
+/* Would the file start the server otherwise than it runs? */
+static bool apply_differs(const struct conf *c, const struct khttpd_status *st,
+			  const char *root)
+{
+	const __u32 mask = KHTTPD_START_IPV4 | KHTTPD_START_IPV6 |
+			   KHTTPD_START_DOCROOT | KHTTPD_START_NO_SYMLINKS |
+			   KHTTPD_START_TLS;
+	const struct khttpd_start *s = &c->start;
+	__u64 cpus[KHTTPD_CPUSET_WORDS] = { 0 };
+	char *real;
+	bool differs;
+
+	if ((st->start_flags & mask) != (s->flags & mask) ||
+	    st->port != c->cfg.port || st->tls_port != s->tls_port ||
+	    st->backlog != (s->backlog ? s->backlog : 1024))
+		return true;
+	if (((s->flags & KHTTPD_START_IPV4) &&
+	     memcmp(st->addr4, s->addr4, sizeof(s->addr4))) ||
+	    ((s->flags & KHTTPD_START_IPV6) &&
+	     memcmp(st->addr6, s->addr6, sizeof(s->addr6))))
+		return true;
+	memcpy(cpus, s->cpus, sizeof(cpus));
+	if (!memcmp(cpus, (__u64[KHTTPD_CPUSET_WORDS]){ 0 }, sizeof(cpus)))
+		online_cpus(cpus);
+	if (memcmp(cpus, st->cpus, sizeof(cpus)))
+		return true;
+	if (!(s->flags & KHTTPD_START_DOCROOT))
+		return false;
+	if (st->uid != s->uid || st->gid != s->gid)
+		return true;
+	real = realpath(c->root, NULL);
+	differs = !real || strcmp(real, root);
+	free(real);
+	return differs;
+}
+
+/* GET_STATUS with the docroot's path in @root (PATH_MAX bytes). */
+static void get_status(struct khttpd_status *st, char *root)
+{
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->root_buf = (uintptr_t)root;
+	st->root_buf_len = PATH_MAX;
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_GET_STATUS, st, sizeof(*st));
+	if (err)
+		die("GET_STATUS", err);
+	if (!st->root_len)
+		root[0] = '\0';
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	static char root[PATH_MAX];
+	struct khttpd_status st;
+	struct conf c;
+	bool restart;
+	unsigned int errors, i;
+	unsigned long pruned = 0;
+	FILE *f;
+	int err;
+
+	if (argc != 2)
+		usage_error("apply needs FILE");
+	f = fopen(argv[1], "re");
+	if (!f)
+		die(argv[1], errno);
+	conf_init(&c);
+	errors = conf_parse(f, argv[1], &c);
+	fclose(f);
+	if (errors) {
+		fprintf(stderr, "khttpctl: %s: %u error%s, nothing changed\n",
+			argv[1], errors, errors > 1 ? "s" : "");
+		conf_free(&c);
+		return 1;
+	}
+	get_status(&st, root);
+	restart = !st.serving || apply_differs(&c, &st, root);
+
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_SET_CONFIG, &c.cfg, sizeof(c.cfg));
+	if (err)
+		die("SET_CONFIG", err);
+	if (st.serving && restart) {
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_STOP, NULL, 0);
+		if (err)
+			die("STOP", err);
+	}
+	if (c.mime)
+		mime_apply(c.mime, true);
+	/* content before START: no request finds the store empty */
+	memset(&load, 0, sizeof(load));
+	for (i = 0; i < c.nload; i++) {
+		load.prefix = c.load[i].prefix;
+		err = site_walk(c.load[i].dir, load.prefix, apply_one, NULL);
+		if (err)
+			die(c.load[i].dir, err);
+	}
+	while (ctl.inflight)
+		load_reap();
+	if (!restart)
+		pruned = apply_prune(c.start.flags & KHTTPD_START_DOCROOT);
+	if (restart) {
+		c.start.root_fd = 0;
+		if (c.root) {
+			c.start.root_fd = open(c.root, O_PATH | O_DIRECTORY |
+					       O_CLOEXEC);
+			if (c.start.root_fd < 0)
+				die(c.root, errno);
+		}
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_START, &c.start,
+				     sizeof(c.start));
+		if (err)
+			die("START", err);
+		if (c.root)
+			close(c.start.root_fd);
+	}
+	if (json)
+		printf("{\"started\":%s,\"files\":%lu,\"bytes\":%lu,\"failed\":%lu,\"removed\":%lu}\n",
+		       restart ? "true" : "false", load.files, load.bytes,
+		       load.failed, pruned);
+	else
+		printf("%s: %s on port %u; loaded %lu files, %lu bytes; %lu failed; %lu removed\n",
+		       argv[1], restart ? (st.serving ? "restarted" : "started") :
+		       "kept serving", c.cfg.port, load.files, load.bytes,
+		       load.failed, pruned);
+	for (i = 0; i < keep.n; i++)
+		free(keep.urls[i]);
+	free(keep.urls);
+	conf_free(&c);
+	return load.failed ? 1 : 0;
+}
+
+/* How many entries the store holds. */
+static unsigned long store_count(void)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct khttpd_list l = { .size = sizeof(l) };
+	unsigned long n = 0;
+	int err;
+
+	do {
+		l.buf = (uintptr_t)buf;
+		l.buf_len = sizeof(buf);
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_LIST, &l, sizeof(l));
+		if (err)
+			die("LIST", err);
+		n += l.count;
+	} while (l.cursor != KHTTPD_LIST_END);
+	return n;
+}
+
+static int cmd_show_config(int argc, char **argv)
+{
+	static char root[PATH_MAX];
+	struct khttpd_config c = { .size = sizeof(c) };
+	struct khttpd_status st;
+	char buf[INET6_ADDRSTRLEN], cpus[4096];
+	__u64 online[KHTTPD_CPUSET_WORDS] = { 0 };
+	size_t k;
+	int err;
+
+	if (argc != 1)
+		usage_error("show-config takes no arguments");
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_GET_CONFIG, &c, sizeof(c));
+	if (err)
+		die("GET_CONFIG", err);
+	get_status(&st, root);
+	printf("# khttpd's running configuration (khttpctl show-config)\n");
+	if (!st.serving) {
+		printf("# not serving: the settings only\n");
+	} else {
+		if (st.start_flags & KHTTPD_START_IPV4)
+			printf("listen = %s\n",
+			       inet_ntop(AF_INET, st.addr4, buf, sizeof(buf)));
+		if (st.start_flags & KHTTPD_START_IPV6)
+			printf("listen = %s\n",
+			       inet_ntop(AF_INET6, st.addr6, buf, sizeof(buf)));
+		if (st.tls_port)
+			printf("tls_port = %u\n", st.tls_port);
+		online_cpus(online);
+		if (memcmp(online, st.cpus, sizeof(online))) {
+			conf_cpus_format(st.cpus, cpus, sizeof(cpus));
+			printf("cpus = %s\n", cpus);
+		}
+		printf("backlog = %u\n", st.backlog);
+		if (st.start_flags & KHTTPD_START_DOCROOT) {
+			printf("root = %s\n", root);
+			printf("user = %u:%u\n", st.uid, st.gid);
+			printf("symlinks = %s\n",
+			       st.start_flags & KHTTPD_START_NO_SYMLINKS ?
+			       "no" : "yes");
+		}
+	}
+	for (k = 0; k < khttpd_n_params; k++) {
+		uint64_t v = khttpd_param_get(&khttpd_params[k], &c);
+
+		/* serving: the port it listens on, which START may have given */
+		if (st.serving && !strcmp(khttpd_params[k].name, "port"))
+			v = st.port;
+		printf("%s = %" PRIu64 "\n", khttpd_params[k].name, v);
+	}
+	printf("# the store holds %lu entries (load lines are not kept)\n",
+	       store_count());
+	return 0;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static const struct {
@@ -987,6 +1253,7 @@ static const struct {
 	{ "stop", cmd_stop }, { "put", cmd_put }, { "rm", cmd_rm },
 	{ "ls", cmd_ls }, { "stats", cmd_stats }, { "config", cmd_config },
 	{ "load", cmd_load }, { "mime", cmd_mime },
+	{ "apply", cmd_apply }, { "show-config", cmd_show_config },
 };
 
 int main(int argc, char **argv)

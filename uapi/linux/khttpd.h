@@ -93,6 +93,15 @@
  *	changed timeout also to the connections already waiting on it: their
  *	deadline is moved by the difference); the port at the next START.
  *
+ * KHTTPD_CMD_GET_STATUS (struct khttpd_status, in/out)
+ *	Whether the server is serving and, if so, how it was started: the
+ *	START flags, the ports and backlog in effect, the addresses, the
+ *	CPUs with a worker, the docroot's reader and the docroot's path.
+ *	The path is written, NUL-terminated, to @root_buf when one is given
+ *	(@root_buf_len bytes); @root_len is its length without the NUL
+ *	either way (0: no docroot).  A buffer too small for it is -ERANGE,
+ *	with @root_len set.  Not serving: every field after @serving is 0.
+ *
  * KHTTPD_CMD_SET_MIME (struct khttpd_mime, in)
  *	Replace the table that gives a docroot file its Content-Type by the
  *	extension of its name (what follows its last '.', compared without
@@ -138,6 +147,7 @@ struct khttpd_uring_cmd {
 #define KHTTPD_F_DOCROOT	(1ULL << 5)	/* KHTTPD_START_DOCROOT */
 #define KHTTPD_F_MIME		(1ULL << 6)	/* KHTTPD_CMD_SET_MIME */
 #define KHTTPD_F_TLS		(1ULL << 7)	/* KHTTPD_START_TLS */
+#define KHTTPD_F_STATUS		(1ULL << 8)	/* KHTTPD_CMD_GET_STATUS */
 
 struct khttpd_version {
 	__u32 size;
@@ -260,6 +270,26 @@ struct khttpd_mime {
 	__u64 reserved[2];
 };
 
+struct khttpd_status {
+	__u32 size;
+	__u32 serving;		/* out: 1 between START and STOP */
+	__u32 start_flags;	/* out: the KHTTPD_START_* of that START */
+	__u16 port;		/* out: HTTP port */
+	__u16 tls_port;		/* out: HTTPS port, or 0 */
+	__u32 backlog;		/* out */
+	__u8 addr4[4];		/* out: as given to START */
+	__u8 addr6[16];
+	__u32 uid;		/* out: the docroot's reader */
+	__u32 gid;
+	__u32 workers;		/* out: how many CPUs serve */
+	__u32 root_len;		/* out: length of the docroot's path */
+	__u64 root_buf;		/* in: where to write the path, or 0 */
+	__u32 root_buf_len;	/* in */
+	__u32 reserved0;
+	__u64 cpus[KHTTPD_CPUSET_WORDS];	/* out: bit N: a worker on CPU N */
+	__u64 reserved[2];
+};
+
 /* Ranges and defaults of these fields: KHTTPD_CFG_* below. */
 struct khttpd_config {
 	__u32 size;
@@ -342,6 +372,7 @@ struct khttpd_config {
 #define KHTTPD_STATS_SIZE_VER0		184
 #define KHTTPD_CONFIG_SIZE_VER0		88
 #define KHTTPD_MIME_SIZE_VER0		40
+#define KHTTPD_STATUS_SIZE_VER0		216
 
 #define KHTTPD_CMD_VERSION	_IOWR(KHTTPD_IOC_TYPE, 0x00, struct khttpd_version)
 #define KHTTPD_CMD_START	_IOW(KHTTPD_IOC_TYPE, 0x01, struct khttpd_start)
@@ -353,5 +384,6 @@ struct khttpd_config {
 #define KHTTPD_CMD_GET_CONFIG	_IOWR(KHTTPD_IOC_TYPE, 0x07, struct khttpd_config)
 #define KHTTPD_CMD_SET_CONFIG	_IOW(KHTTPD_IOC_TYPE, 0x08, struct khttpd_config)
 #define KHTTPD_CMD_SET_MIME	_IOW(KHTTPD_IOC_TYPE, 0x09, struct khttpd_mime)
+#define KHTTPD_CMD_GET_STATUS	_IOWR(KHTTPD_IOC_TYPE, 0x0a, struct khttpd_status)
 
 #endif /* _UAPI_LINUX_KHTTPD_H */
