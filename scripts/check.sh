@@ -68,6 +68,16 @@ grep -E '^(ERROR|WARNING)' "$LOG/checkpatch.txt" | head -n 20
 ! grep -q '^ERROR' "$LOG/checkpatch.txt"
 result $? "checkpatch: no errors in kmod/, engine/, uapi/, bench/ and khttpd-tlsd"
 
+echo "== man pages (groff warnings; every --help option and command documented)"
+scripts/man-check.sh > "$LOG/man.tap" 2>&1
+rc=$?
+grep -E '^not ok ' "$LOG/man.tap"
+echo -n "man-check: "
+tally "$LOG/man.tap"
+if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/man.tap"; then
+	result $rc "man-check exited with status $rc"
+fi
+
 echo "== the bench's instruction counter (QEMU plugin bench/vcpu_insns.c)"
 # A loop pinned to vCPU 1, then to vCPU 0: each interval's user-space
 # instructions must land on the loop's vCPU, and in user space, with few

@@ -27,6 +27,8 @@ PKGS=(
 	curl
 	media-types			# /etc/mime.types for khttpctl
 	xz-utils
+	groff-base			# man-check.sh renders the man pages
+	bsdextrautils			# ... and reads them through col
 )
 # Extra groups of packages needed only by some targets.
 case "${1:-}" in
