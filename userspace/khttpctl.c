@@ -78,7 +78,7 @@ static void usage(void)
 "  rm URLPATH                    remove an entry\n"
 "  ls [--docroot]                list the content store (--docroot: the\n"
 "                                files the docroot's file cache holds)\n"
-"  stats [--watch [SEC]]         counters (every SEC seconds, default 1)\n"
+"  stats [--watch[=SEC]]        counters (every SEC seconds, default 1)\n"
 "  config [KEY[=VALUE]]...       show or change settings\n"
 "  load DIR [--prefix P]         store every file under DIR at P/relative/path\n"
 "                                (default P is empty); index.html also at its\n"
