@@ -193,7 +193,7 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		a.version.features = KHTTPD_F_URING_CMD | KHTTPD_F_ZEROCOPY |
 				     KHTTPD_F_CPUSET | KHTTPD_F_FASTPATH |
 				     KHTTPD_F_DOCROOT | KHTTPD_F_MIME |
-				     KHTTPD_F_STATUS;
+				     KHTTPD_F_STATUS | KHTTPD_F_STATS_CPU;
 		if (IS_ENABLED(CONFIG_NET_HANDSHAKE))
 			a.version.features |= KHTTPD_F_TLS;
 		if (IS_ENABLED(CONFIG_IPV6))
@@ -220,8 +220,9 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 			return ret;
 		break;
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_GET_STATS):
-		khttpd_stats_read(&a.stats);
-		ret = 0;
+		ret = khttpd_stats_read(&a.stats);
+		if (ret)
+			return ret;
 		break;
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_GET_CONFIG):
 		khttpd_config_read(&a.config);

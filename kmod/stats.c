@@ -4,6 +4,8 @@
  * (khttpd_stat_add()); a read sums them, each CPU's set read whole under
  * its u64_stats sync, so a reader sees each counter at some recent value.
  */
+#include <linux/cpumask.h>
+#include <linux/errno.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
 #include <linux/u64_stats_sync.h>
@@ -16,17 +18,26 @@
 
 DEFINE_PER_CPU(struct khttpd_pcpu_stats, khttpd_pcpu_stats);
 
-void khttpd_stats_read(struct khttpd_stats *st)
+int khttpd_stats_read(struct khttpd_stats *st)
 {
+	u32 flags = st->flags, one = st->cpu;
 	int cpu, i;
 
+	if (flags & ~KHTTPD_STATS_PER_CPU)
+		return -EINVAL;
+	if (flags ? one >= nr_cpu_ids || !cpu_possible(one) : one)
+		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
+	st->flags = flags;
+	st->cpu = one;
 	for_each_possible_cpu(cpu) {
 		const struct khttpd_pcpu_stats *p;
 		u64 v[24];
 		unsigned int seq;
 
+		if (flags && cpu != one)
+			continue;
 		p = per_cpu_ptr(&khttpd_pcpu_stats, cpu);
 		do {
 			seq = u64_stats_fetch_begin(&p->syncp);
@@ -79,6 +90,7 @@ void khttpd_stats_read(struct khttpd_stats *st)
 	st->docroot_files = khttpd_docroot_files();
 	st->docroot_pinned = khttpd_store_pinned();
 	st->running = khttpd_server_running();
+	return 0;
 }
 
 void khttpd_stats_init(void)

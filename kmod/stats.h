@@ -56,7 +56,8 @@ static inline void khttpd_stat_add_(u64_stats_t *ctr, unsigned long n)
 #define khttpd_stat_inc(f)	khttpd_stat_add(f, 1)
 
 struct khttpd_stats;
-void khttpd_stats_read(struct khttpd_stats *st);
+/* @st's flags and cpu say what to read (0: all CPUs); -EINVAL if bad */
+int khttpd_stats_read(struct khttpd_stats *st);
 void khttpd_stats_init(void);
 
 #endif /* _KHTTPD_STATS_H */

@@ -136,7 +136,7 @@ static ssize_t khttpd_stat_show(struct kobject *kobj,
 {
 	const struct khttpd_stat_attr *a = container_of(attr,
 		struct khttpd_stat_attr, attr);
-	struct khttpd_stats st;
+	struct khttpd_stats st = {};
 
 	khttpd_stats_read(&st);
 	return sysfs_emit(buf, "%llu\n", *(u64 *)((void *)&st + a->off));

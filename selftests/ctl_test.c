@@ -873,6 +873,62 @@ TEST_F(ctl, stop_start_with_cpuset_and_ipv6)
 	EXPECT_EQ(0, system("test \"$(grep -l '^khttpd/' /proc/[0-9]*/comm | wc -l)\" = 1"));
 }
 
+static int stats_of(FIXTURE_DATA(ctl) *self, __u32 flags, __u32 cpu,
+		    struct khttpd_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->flags = flags;
+	s->cpu = cpu;
+	return khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATS, s, sizeof(*s));
+}
+
+/* KHTTPD_STATS_PER_CPU: each CPU's counters, adding up to the sums */
+TEST_F(ctl, stats_per_cpu_add_up)
+{
+	struct khttpd_stats all, one;
+	__u64 req = 0, ok = 0, acc = 0, sent = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF), cpu;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, get(self, "/"));
+		ASSERT_EQ(200, self->r.status);
+	}
+	khttpd_client_close(&self->cl);
+	usleep(100 * 1000);
+	ASSERT_EQ(0, stats_of(self, 0, 0, &all));
+	EXPECT_GE(all.requests, 20);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		ASSERT_EQ(0, stats_of(self, KHTTPD_STATS_PER_CPU, cpu, &one));
+		EXPECT_EQ(KHTTPD_STATS_PER_CPU, one.flags);
+		EXPECT_EQ(cpu, one.cpu);
+		/* the module's own levels, whichever CPU */
+		EXPECT_EQ(all.entries, one.entries);
+		EXPECT_EQ(1, one.running);
+		req += one.requests;
+		ok += one.responses[1];
+		acc += one.conns_accepted;
+		sent += one.bytes_sent;
+	}
+	EXPECT_EQ(all.requests, req);
+	EXPECT_EQ(all.responses[1], ok);
+	EXPECT_EQ(all.conns_accepted, acc);
+	EXPECT_EQ(all.bytes_sent, sent);
+	/* an impossible CPU, a CPU without the flag, an unknown flag */
+	EXPECT_EQ(-EINVAL, stats_of(self, KHTTPD_STATS_PER_CPU, 1U << 20, &one));
+	EXPECT_EQ(-EINVAL, stats_of(self, KHTTPD_STATS_PER_CPU, -1U, &one));
+	EXPECT_EQ(-EINVAL, stats_of(self, 0, 1, &one));
+	EXPECT_EQ(-EINVAL, stats_of(self, 1U << 1, 0, &one));
+	/* the first version's size: the sums, as before */
+	memset(&one, 0, sizeof(one));
+	one.size = KHTTPD_STATS_SIZE_VER0;
+	ASSERT_EQ(0, khttpd_ctl_cmd(&self->c, KHTTPD_CMD_GET_STATS, &one,
+				    KHTTPD_STATS_SIZE_VER0));
+	EXPECT_EQ(KHTTPD_STATS_SIZE_VER0, one.size);
+	EXPECT_EQ(all.requests, one.requests);
+}
+
 /* GET_STATUS: what START was given, the docroot's path, checked input */
 TEST_F(ctl, status_reports_the_start)
 {

@@ -15,7 +15,7 @@ check() { # check NAME COMMAND...: a test passes if COMMAND succeeds
 fetch() { curl -s --max-time 10 -o "$2" -w '%{http_code} %{content_type}' "http://127.0.0.1:${3:-8080}$1"; }
 
 echo "TAP version 13"
-echo "1..33"
+echo "1..35"
 
 # a small site: html, css, png (binary), nested text, an odd name
 site=/tmp/site
@@ -100,6 +100,25 @@ for mode in uring_cmd ioctl; do
 		grep -q 'no-such.types: No such file' /tmp/err"
 	check "$mode: stats --json counts the requests" sh -c "
 		$ctl --json stats | grep -q '\"requests\":[1-9]'"
+	check "$mode: stats --prometheus: every counter, summed per CPU" sh -c '
+		set -e
+		'"$ctl"' stats --prometheus > /tmp/prom
+		'"$ctl"' stats --prometheus --per-cpu > /tmp/promc
+		'"$ctl"' --json stats --per-cpu > /tmp/jsonc
+		grep -q "^# TYPE khttpd_requests_total counter\$" /tmp/prom
+		grep -q "^# TYPE khttpd_conns_open gauge\$" /tmp/prom
+		grep -q "^khttpd_running 1\$" /tmp/prom
+		grep -q "^khttpd_responses_total{class=\"2xx\"} [1-9]" /tmp/prom
+		# the sample lines: a name, optional labels, a number
+		! grep -v "^#" /tmp/prom | grep -Ev "^khttpd_[a-z_0-9]+(\{[a-z]+=\"[0-9a-z]+\"\})? [0-9]+\$"
+		# one cpu label per possible CPU, adding up to the sum
+		total=$(awk "/^khttpd_requests_total /{print \$2}" /tmp/prom)
+		sum=$(awk "/^khttpd_requests_total\{cpu=/{s+=\$2} END{print s}" /tmp/promc)
+		[ "$total" = "$sum" ]
+		n=$(grep -c "^khttpd_requests_total{cpu=" /tmp/promc)
+		[ "$n" = "$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)" ]
+		[ "$(grep -c "^{\"cpu\":" /tmp/jsonc)" = "$n" ]
+		'
 	check "$mode: stop, then start on another port and CPU set" sh -c "
 		$ctl stop && ! curl -s http://127.0.0.1:8080/ > /dev/null &&
 		$ctl start --port 8082 --cpus 0 && curl -s http://127.0.0.1:8082/ | grep -q Hello &&
@@ -110,9 +129,9 @@ done
 check "--help lists every command, option and default" sh -c "
 	khttpctl --help > /tmp/help &&
 	for w in version start stop put rm ls stats config load mime apply show-config --addr --port --cpus \
-		--backlog --type --cache-control --watch --prefix --ioctl --json --device \
+		--backlog --type --cache-control --watch --per-cpu --prometheus --prefix --ioctl --json --device \
 		'default: all online CPUs' 'default 0.0.0.0' /dev/khttpd; do
 		grep -q -- \"\$w\" /tmp/help || { echo missing \$w; exit 1; }
 	done"
-[ $n -eq 33 ] || { echo "not ok - ran $n checks, planned 33"; failed=1; }
+[ $n -eq 35 ] || { echo "not ok - ran $n checks, planned 35"; failed=1; }
 [ $failed -eq 0 ]

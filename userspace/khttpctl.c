@@ -78,7 +78,9 @@ static void usage(void)
 "  rm URLPATH                    remove an entry\n"
 "  ls [--docroot]                list the content store (--docroot: the\n"
 "                                files the docroot's file cache holds)\n"
-"  stats [--watch[=SEC]]        counters (every SEC seconds, default 1)\n"
+"  stats [--watch[=SEC]] [--per-cpu] [--prometheus]\n"
+"                                counters (every SEC seconds, default 1);\n"
+"                                each CPU's own; in Prometheus text format\n"
 "  config [KEY[=VALUE]]...       show or change settings\n"
 "  load DIR [--prefix P]         store every file under DIR at P/relative/path\n"
 "                                (default P is empty); index.html also at its\n"
@@ -114,7 +116,7 @@ static int cmd_version(int argc, char **argv)
 		       ctl.uring ? "uring_cmd" : "ioctl");
 		return 0;
 	}
-	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s%s%s\n",
+	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s%s%s%s\n",
 	       v.release, v.abi, ctl.uring ? "uring_cmd" : "ioctl",
 	       v.features & KHTTPD_F_URING_CMD ? " uring_cmd" : "",
 	       v.features & KHTTPD_F_IPV6 ? " ipv6" : "",
@@ -124,7 +126,8 @@ static int cmd_version(int argc, char **argv)
 	       v.features & KHTTPD_F_DOCROOT ? " docroot" : "",
 	       v.features & KHTTPD_F_MIME ? " mime" : "",
 	       v.features & KHTTPD_F_TLS ? " tls" : "",
-	       v.features & KHTTPD_F_STATUS ? " status" : "");
+	       v.features & KHTTPD_F_STATUS ? " status" : "",
+	       v.features & KHTTPD_F_STATS_CPU ? " stats_cpu" : "");
 	return 0;
 }
 
@@ -741,13 +744,17 @@ static int cmd_mime(int argc, char **argv)
 
 /* ---- stats ----------------------------------------------------------- */
 
-static void print_stats(const struct khttpd_stats *s)
+static void print_stats(const struct khttpd_stats *s, int cpu)
 {
 	static const char *const cls[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
 	int i;
 
 	if (json) {
-		printf("{\"running\":%u,\"requests\":%llu", s->running,
+		if (cpu >= 0)
+			printf("{\"cpu\":%d,", cpu);
+		else
+			printf("{");
+		printf("\"running\":%u,\"requests\":%llu", s->running,
 		       (unsigned long long)s->requests);
 		for (i = 0; i < 5; i++)
 			printf(",\"responses_%s\":%llu", cls[i],
@@ -789,6 +796,8 @@ static void print_stats(const struct khttpd_stats *s)
 		       (unsigned long long)s->tls_busy);
 		return;
 	}
+	if (cpu >= 0)
+		printf("cpu              %d\n", cpu);
 	printf("running          %u\n", s->running);
 	printf("requests         %llu\n", (unsigned long long)s->requests);
 	for (i = 0; i < 5; i++)
@@ -819,16 +828,152 @@ static void print_stats(const struct khttpd_stats *s)
 	printf("tls_busy         %llu\n", (unsigned long long)s->tls_busy);
 }
 
+/*
+ * The Prometheus text format (for node_exporter's textfile collector):
+ * each counter as khttpd_NAME_total, each level as khttpd_NAME; with
+ * --per-cpu, the counters once per CPU with a cpu label.
+ */
+#define SF(name, gauge, help) \
+	{ #name, offsetof(struct khttpd_stats, name), gauge, help }
+static const struct {
+	const char *name;
+	size_t off;
+	bool gauge;		/* a level, not a count; the module's own */
+	const char *help;
+} stat_fields[] = {
+	SF(running, true, "1 while khttpd serves"),
+	SF(requests, false, "Requests answered"),
+	SF(bytes_sent, false, "Bytes handed to TCP or kTLS"),
+	SF(conns_accepted, false, "Connections accepted"),
+	SF(conns_closed, false, "Connections closed"),
+	SF(conns_refused, false, "Connections refused over max_conns"),
+	SF(conns_timed_out, false, "Connections closed by a timeout"),
+	SF(requests_fast, false, "Requests answered in the socket callback"),
+	SF(fast_handoffs, false, "Socket callbacks that left work to the worker"),
+	SF(docroot_hits, false, "Answers from the docroot's file cache"),
+	SF(docroot_lookups, false, "Docroot lookups done off the worker"),
+	SF(docroot_reads, false, "Docroot reads done off the worker"),
+	SF(docroot_busy, false, "503 answers: too many docroot lookups waiting"),
+	SF(docroot_aborts, false, "Docroot answers cut short: the file shrank"),
+	SF(tls_handshakes, false, "TLS handshakes handed to the agent"),
+	SF(tls_established, false, "TLS handshakes done with kTLS set up"),
+	SF(tls_failed, false, "TLS handshakes failed"),
+	SF(tls_timed_out, false, "TLS handshakes cancelled at header_timeout_ms"),
+	SF(tls_no_agent, false, "HTTPS connections closed: no agent"),
+	SF(tls_busy, false, "TLS handshakes put off: the upcall's queue full"),
+	SF(conns_open, true, "Connections open"),
+	SF(entries, true, "Entries in the content store"),
+	SF(content_bytes, true, "Memory the content store uses"),
+	SF(docroot_files, true, "Names in the docroot's file cache"),
+	SF(docroot_pinned, true, "Bytes of page cache the docroot's hot files pin"),
+};
+#undef SF
+
+static __u64 stat_value(const struct khttpd_stats *s, size_t k)
+{
+	if (!strcmp(stat_fields[k].name, "running"))
+		return s->running;
+	return *(const __u64 *)((const char *)s + stat_fields[k].off);
+}
+
+/* @s[0]: the sums; with @ncpu, @s[1 + i] CPU @cpus[i]'s own */
+static void print_prometheus(const struct khttpd_stats *s, int ncpu,
+			     const int *cpus)
+{
+	static const char *const cls[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	size_t k;
+	int i, j;
+
+	for (k = 0; k < sizeof(stat_fields) / sizeof(stat_fields[0]); k++) {
+		const char *n = stat_fields[k].name;
+		bool g = stat_fields[k].gauge;
+
+		printf("# HELP khttpd_%s%s %s.\n# TYPE khttpd_%s%s %s\n",
+		       n, g ? "" : "_total", stat_fields[k].help, n,
+		       g ? "" : "_total", g ? "gauge" : "counter");
+		/* per CPU: the counters; conns_open is a CPU's own too */
+		if (!ncpu || (g && strcmp(n, "conns_open")))
+			printf("khttpd_%s%s %llu\n", n, g ? "" : "_total",
+			       (unsigned long long)stat_value(&s[0], k));
+		else
+			for (i = 0; i < ncpu; i++)
+				printf("khttpd_%s%s{cpu=\"%d\"} %llu\n", n,
+				       g ? "" : "_total", cpus[i],
+				       (unsigned long long)stat_value(&s[1 + i], k));
+	}
+	printf("# HELP khttpd_responses_total Answers by status class.\n"
+	       "# TYPE khttpd_responses_total counter\n");
+	for (j = 0; j < 5; j++) {
+		if (!ncpu)
+			printf("khttpd_responses_total{class=\"%s\"} %llu\n",
+			       cls[j], (unsigned long long)s[0].responses[j]);
+		for (i = 0; i < ncpu; i++)
+			printf("khttpd_responses_total{class=\"%s\",cpu=\"%d\"} %llu\n",
+			       cls[j], cpus[i],
+			       (unsigned long long)s[1 + i].responses[j]);
+	}
+}
+
+/* The possible CPUs, from sysfs: what --per-cpu asks about. */
+static int possible_cpus(int *cpus, int max)
+{
+	__u64 set[KHTTPD_CPUSET_WORDS] = { 0 };
+	char line[4096] = "";
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	int n = 0, c;
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	if (!line[0] || conf_parse_cpus(line, set))
+		die("/sys/devices/system/cpu/possible", EINVAL);
+	for (c = 0; c < KHTTPD_CPUSET_WORDS * 64 && n < max; c++)
+		if (set[c / 64] >> (c % 64) & 1)
+			cpus[n++] = c;
+	return n;
+}
+
+static void get_stats(struct khttpd_stats *s, int cpu)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	if (cpu >= 0) {
+		s->flags = KHTTPD_STATS_PER_CPU;
+		s->cpu = cpu;
+	}
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_GET_STATS, s, sizeof(*s));
+	if (err)
+		die("GET_STATS", err);
+}
+
 static int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "watch", optional_argument, NULL, 'w' },
+		{ "per-cpu", no_argument, NULL, 'c' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct khttpd_stats s[1 + KHTTPD_CPUSET_WORDS * 64];
+	static int cpus[KHTTPD_CPUSET_WORDS * 64];
 	unsigned long every = 0;
-	int opt;
+	bool per_cpu = false, prom = false;
+	int opt, ncpu = 0, i;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'c') {
+			per_cpu = true;
+			continue;
+		}
+		if (opt == 'P') {
+			prom = true;
+			continue;
+		}
 		if (opt != 'w')
 			usage_error("bad option for stats");
 		every = optarg ? parse_num(optarg, "interval", 3600) : 1;
@@ -837,14 +982,23 @@ static int cmd_stats(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("stats takes no arguments");
+	if (prom && json)
+		usage_error("--prometheus and --json exclude each other");
+	if (per_cpu)
+		ncpu = possible_cpus(cpus, KHTTPD_CPUSET_WORDS * 64);
 	for (;;) {
-		struct khttpd_stats s = { .size = sizeof(s) };
-		int err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_GET_STATS, &s,
-					 sizeof(s));
-
-		if (err)
-			die("GET_STATS", err);
-		print_stats(&s);
+		get_stats(&s[0], -1);
+		for (i = 0; i < ncpu; i++)
+			get_stats(&s[1 + i], cpus[i]);
+		if (prom)
+			print_prometheus(s, ncpu, cpus);
+		else if (!ncpu)
+			print_stats(&s[0], -1);
+		for (i = 0; !prom && i < ncpu; i++) {
+			if (i && !json)
+				printf("\n");
+			print_stats(&s[1 + i], cpus[i]);
+		}
 		if (!every)
 			return 0;
 		fflush(stdout);

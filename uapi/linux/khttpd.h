@@ -80,8 +80,13 @@
  *	file's size and modification time (names cached as 301, 403 or 404
  *	are not listed); nothing when there is no docroot.
  *
- * KHTTPD_CMD_GET_STATS (struct khttpd_stats, out)
- *	Counters since the module was loaded (summed over CPUs).
+ * KHTTPD_CMD_GET_STATS (struct khttpd_stats, in/out)
+ *	Counters since the module was loaded, summed over CPUs; with
+ *	KHTTPD_STATS_PER_CPU in @flags (KHTTPD_F_STATS_CPU), the counters
+ *	of CPU @cpu alone (a possible CPU, else -EINVAL): those from
+ *	@requests to @conns_timed_out and from @requests_fast to @tls_busy,
+ *	and @conns_open as that CPU's accepted - closed.  @running and the
+ *	store's and docroot's sizes are the module's in either case.
  *
  * KHTTPD_CMD_GET_CONFIG (struct khttpd_config, out)
  * KHTTPD_CMD_SET_CONFIG (struct khttpd_config, in)
@@ -148,6 +153,7 @@ struct khttpd_uring_cmd {
 #define KHTTPD_F_MIME		(1ULL << 6)	/* KHTTPD_CMD_SET_MIME */
 #define KHTTPD_F_TLS		(1ULL << 7)	/* KHTTPD_START_TLS */
 #define KHTTPD_F_STATUS		(1ULL << 8)	/* KHTTPD_CMD_GET_STATUS */
+#define KHTTPD_F_STATS_CPU	(1ULL << 9)	/* KHTTPD_STATS_PER_CPU */
 
 struct khttpd_version {
 	__u32 size;
@@ -255,7 +261,11 @@ struct khttpd_stats {
 	__u64 tls_timed_out;	/* of them, cancelled at header_timeout_ms */
 	__u64 tls_no_agent;	/* HTTPS connections closed: no agent */
 	__u64 tls_busy;		/* handshakes put off: the upcall's queue full */
+	__u32 flags;		/* in: KHTTPD_STATS_* */
+	__u32 cpu;		/* in: with KHTTPD_STATS_PER_CPU */
 };
+
+#define KHTTPD_STATS_PER_CPU	(1U << 0)	/* one CPU's counters */
 
 #define KHTTPD_MIME_EXT_MAX	32
 #define KHTTPD_MIME_MAX		4096		/* records in a table */
