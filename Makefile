@@ -9,6 +9,9 @@
 #   make run        boot a guest, load khttpd, show it answering
 #   make shell      interactive guest shell with khttpd loaded
 #   make bench      khttpd vs uring-httpd vs nginx (QUICK=1: a short run)
+#   make install    module, programs, man pages, unit, config (DESTDIR=,
+#                   PREFIX=, default /usr/local); make uninstall undoes it
+#   make deb        the khttpd and khttpd-dkms packages, in $(BUILD)/deb
 #
 # KDIR may point at another kernel tree; BUILD is where outputs go.
 
@@ -42,7 +45,9 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 export BUILD
 
 .PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
-	shell bench benchtools checkpatch clean check-debug tls
+	shell bench benchtools checkpatch clean check-debug tls \
+	install install-module install-user uninstall uninstall-module \
+	uninstall-user deb
 
 all: module userspace selftests unittests fuzzers tls
 
@@ -78,14 +83,19 @@ $(BUILD)/userspace/khttpd-tlsd: $(TLSD_SRC) $(TLSD_HDR) | deps
 	$(CC) $(CFLAGS) $(WARN) -o $@ $(TLSD_SRC) \
 		$$(pkg-config --cflags --libs gnutls)
 
+# CTL_STATIC= links it dynamically, as the Debian package does: glibc and
+# liburing security updates then reach it.
+CTL_STATIC ?= -static
 $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) \
 		$(CONF_SRC) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -static -Iuapi -Iuserspace -o $@ $< \
+	$(CC) $(CFLAGS) $(WARN) $(CTL_STATIC) -Iuapi -Iuserspace -o $@ $< \
 		userspace/ctl_client.c userspace/site.c userspace/conf.c -luring
 
+# NO_DEPS=1: a package build, whose build dependencies are debian/control's
+# (and which must not install kernel headers or QEMU).
 deps:
-	@scripts/deps.sh
+	@$(if $(NO_DEPS),true,scripts/deps.sh)
 
 # The module is built in kmod/ (Kbuild's M=; the engine's objects land in
 # engine/), then copied to $(BUILD)/kmod where the guest image picks it up.
@@ -265,6 +275,93 @@ $(BUILD)/bench/khttpd-mark: bench/mark.c
 
 shell: all
 	scripts/vm --smp 2 -i -- /khttpd/scripts/shell.sh
+
+# The release, in one place: KHTTPD_RELEASE in kmod/ctl.h, the module's
+# MODULE_VERSION and what KHTTPD_CMD_VERSION reports.  debian/rules
+# refuses a debian/changelog that says otherwise; dkms.conf's version is
+# filled in from the changelog.
+VERSION := $(shell sed -n 's/^\#define KHTTPD_RELEASE "\(.*\)"$$/\1/p' kmod/ctl.h)
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+# The unit: for PREFIX=/usr where Debian 12 keeps packaged units (as the
+# package does); for /usr/local in /usr/local/lib/systemd/system, which
+# systemd searches for units installed locally, so that a local install
+# stays under /usr/local, where Debian users look for one (dpkg never
+# writes there), and /etc/systemd/system stays the admin's (systemctl
+# enable and edit write there).  systemd searches no other PREFIX: the
+# unit goes to /etc/systemd/system then.
+UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(if \
+		$(filter /usr/local,$(PREFIX)),/usr/local/lib/systemd/system,\
+		/etc/systemd/system))
+CONFDIR	:= /etc/khttpd
+MANPAGES := $(wildcard man/*.[1-9])
+# kbuild compresses modules as the kernel's config says (xz for Debian's)
+MODFILES := $(foreach z,.ko .ko.xz .ko.gz .ko.zst,\
+		$(DESTDIR)/lib/modules/$(KVER)/updates/khttpd$(z))
+
+install: install-module install-user
+uninstall: uninstall-module uninstall-user
+
+# Debian's headers carry no module signing key (Debian signs its modules
+# when it builds the kernel): signing at install can only fail, noisily.
+# With DESTDIR the modules.dep to update is not this system's: the package
+# or image that DESTDIR becomes runs depmod.
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall-module:
+	rm -f $(MODFILES)
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# The config is an example to edit: never overwrite one that is there
+# (install -b would still replace it), and leave it on uninstall.
+install-user: userspace
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -m 755 $(USERSPACE) $(DESTDIR)$(SBINDIR)/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/khttpd.service.in > \
+		$(DESTDIR)$(UNITDIR)/khttpd.service.tmp
+	chmod 644 $(DESTDIR)$(UNITDIR)/khttpd.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/khttpd.service.tmp $(DESTDIR)$(UNITDIR)/khttpd.service
+	[ -e $(DESTDIR)$(CONFDIR)/khttpd.conf ] || \
+		install -m 644 dist/khttpd.conf $(DESTDIR)$(CONFDIR)/khttpd.conf
+	@set -e; for m in $(MANPAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		echo "install -m 644 $$m $$d/"; \
+		install -d $$d; install -m 644 $$m $$d/; \
+	done
+
+uninstall-user:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(USERSPACE))) \
+		$(DESTDIR)$(UNITDIR)/khttpd.service
+	@set -e; for m in $(MANPAGES); do \
+		f=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+		echo "rm -f $$f"; rm -f $$f; \
+	done
+
+# The packages are built from a copy of the tree's sources (tracked and
+# new files, not what .gitignore ignores): no module objects of a
+# `make module` in kmod/ reach khttpd-dkms, and dpkg-buildpackage, which
+# writes its .debs to the parent of the tree, writes them to $(BUILD)/deb.
+# The package build is a make of its own: none of this make's variables
+# (MAKEFLAGS, BUILD) reach it.
+DEB_DIR := $(BUILD)/deb
+deb:
+	@$(if $(NO_DEPS),true,scripts/deps.sh --pkg)
+	@rm -rf $(DEB_DIR)
+	@mkdir -p $(DEB_DIR)/khttpd-$(VERSION)
+	@git ls-files -z -c -o --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && echo "$$f"; done' sh | \
+		tar -cf - -T - | tar -xf - -C $(DEB_DIR)/khttpd-$(VERSION)
+	cd $(DEB_DIR)/khttpd-$(VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+		dpkg-buildpackage -b -us -uc > ../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	@rm -rf $(DEB_DIR)/khttpd-$(VERSION)
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null

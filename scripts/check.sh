@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: host unit tests, checkpatch, then the selftests in a QEMU
-# guest.  Counts every TAP result and ends with one line
+# `make check`: host unit tests, checkpatch, the packaging, then the
+# selftests in a QEMU guest.  Counts every TAP result and ends with one line
 # "N passed, N failed, N skipped"; exits non-zero on any failure.  Anything
 # that does not report a result (a guest that panics, hangs or never boots)
 # counts as a failure, never as nothing.
@@ -76,6 +76,19 @@ echo -n "man-check: "
 tally "$LOG/man.tap"
 if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/man.tap"; then
 	result $rc "man-check exited with status $rc"
+fi
+
+echo "== packaging: make deb, lintian, make install/uninstall, a DKMS build"
+scripts/deps.sh --pkg
+start=$SECONDS
+scripts/pkg-check.sh > "$LOG/pkg.tap" 2>&1
+rc=$?
+grep -E '^(not )?ok |^# (W|E): ' "$LOG/pkg.tap"
+echo -n "pkg ($((SECONDS - start))s): "
+tally "$LOG/pkg.tap"
+# a script that dies before its last check reports no "not ok" for the rest
+if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/pkg.tap"; then
+	result $rc "pkg-check.sh exited with status $rc"
 fi
 
 echo "== the bench's instruction counter (QEMU plugin bench/vcpu_insns.c)"

@@ -34,6 +34,8 @@ PKGS=(
 case "${1:-}" in
 --bench) PKGS+=(nginx-light h2o linux-perf gnuplot-nox python3) ;;
 --debug) PKGS+=(flex bison bc libelf-dev libssl-dev) ;;	# a kernel build
+# make deb, scripts/pkg-check.sh: the packages' tools, and DKMS itself
+--pkg) PKGS+=(debhelper dh-dkms dkms dpkg-dev fakeroot lintian) ;;
 esac
 
 missing=()
