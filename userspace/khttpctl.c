@@ -914,14 +914,14 @@ static void print_prometheus(const struct khttpd_stats *s, int ncpu,
 	}
 }
 
-/* The possible CPUs, from sysfs: what --per-cpu asks about. */
-static int possible_cpus(int *cpus, int max)
+/* A CPU list of sysfs (/sys/devices/system/cpu/@which) into @set. */
+static void sys_cpus(const char *which, __u64 *set)
 {
-	__u64 set[KHTTPD_CPUSET_WORDS] = { 0 };
-	char line[4096] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	int n = 0, c;
+	char path[64], line[4096] = "";
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/%s", which);
+	f = fopen(path, "re");
 	if (f) {
 		if (!fgets(line, sizeof(line), f))
 			line[0] = '\0';
@@ -929,7 +929,16 @@ static int possible_cpus(int *cpus, int max)
 	}
 	line[strcspn(line, "\n")] = '\0';
 	if (!line[0] || conf_parse_cpus(line, set))
-		die("/sys/devices/system/cpu/possible", EINVAL);
+		die(path, EINVAL);
+}
+
+/* The possible CPUs: what --per-cpu asks about. */
+static int possible_cpus(int *cpus, int max)
+{
+	__u64 set[KHTTPD_CPUSET_WORDS] = { 0 };
+	int n = 0, c;
+
+	sys_cpus("possible", set);
 	for (c = 0; c < KHTTPD_CPUSET_WORDS * 64 && n < max; c++)
 		if (set[c / 64] >> (c % 64) & 1)
 			cpus[n++] = c;
@@ -1177,17 +1186,7 @@ static unsigned long apply_prune(bool docroot)
 /* The CPUs that are online: what an empty "cpus" means. */
 static void online_cpus(__u64 *set)
 {
-	char line[4096] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		fclose(f);
-	}
-	line[strcspn(line, "\n")] = '\0';
-	if (!line[0] || conf_parse_cpus(line, set))
-		die("/sys/devices/system/cpu/online", EINVAL);
+	sys_cpus("online", set);
 }
 
 /* Would the file start the server otherwise than it runs? */
