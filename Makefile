@@ -296,6 +296,7 @@ UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(if \
 		$(filter /usr/local,$(PREFIX)),/usr/local/lib/systemd/system,\
 		/etc/systemd/system))
 CONFDIR	:= /etc/khttpd
+UNITS	:= khttpd.service khttpd-tlsd.service
 MANPAGES := $(wildcard man/*.[1-9])
 # kbuild compresses modules as the kernel's config says (xz for Debian's)
 MODFILES := $(foreach z,.ko .ko.xz .ko.gz .ko.zst,\
@@ -320,14 +321,19 @@ uninstall-module:
 # The config is an example to edit: never overwrite one that is there
 # (install -b would still replace it), and leave it on uninstall.
 install-user: userspace
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR) \
+		$(DESTDIR)/etc/default
 	install -m 755 $(USERSPACE) $(DESTDIR)$(SBINDIR)/
-	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/khttpd.service.in > \
-		$(DESTDIR)$(UNITDIR)/khttpd.service.tmp
-	chmod 644 $(DESTDIR)$(UNITDIR)/khttpd.service.tmp
-	mv $(DESTDIR)$(UNITDIR)/khttpd.service.tmp $(DESTDIR)$(UNITDIR)/khttpd.service
+	@set -e; for u in $(UNITS); do \
+		f=$(DESTDIR)$(UNITDIR)/$$u; \
+		echo "install dist/$$u.in as $$f"; \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' dist/$$u.in > $$f.tmp; \
+		chmod 644 $$f.tmp; mv $$f.tmp $$f; \
+	done
 	[ -e $(DESTDIR)$(CONFDIR)/khttpd.conf ] || \
 		install -m 644 dist/khttpd.conf $(DESTDIR)$(CONFDIR)/khttpd.conf
+	[ -e $(DESTDIR)/etc/default/khttpd-tlsd ] || \
+		install -m 644 dist/khttpd-tlsd.default $(DESTDIR)/etc/default/khttpd-tlsd
 	@set -e; for m in $(MANPAGES); do \
 		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
 		echo "install -m 644 $$m $$d/"; \
@@ -336,7 +342,7 @@ install-user: userspace
 
 uninstall-user:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(USERSPACE))) \
-		$(DESTDIR)$(UNITDIR)/khttpd.service
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	@set -e; for m in $(MANPAGES); do \
 		f=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
 		echo "rm -f $$f"; rm -f $$f; \

@@ -107,7 +107,8 @@ if [ $debs = 1 ]; then
 	{
 		printf '%s\n' /usr/sbin/khttpctl /usr/sbin/uring-httpd \
 			/usr/sbin/khttpd-tlsd /lib/systemd/system/khttpd.service \
-			/etc/khttpd/khttpd.conf
+			/lib/systemd/system/khttpd-tlsd.service \
+			/etc/khttpd/khttpd.conf /etc/default/khttpd-tlsd
 		# dh_installman/dh_compress gzip them
 		manpages /usr | sed 's/$/.gz/'
 	} > "$T/ctl.want"
@@ -118,6 +119,7 @@ if [ $debs = 1 ]; then
 	# dh_installsystemd --no-enable enables only what the admin had
 	# enabled ("debian-installed": on upgrade); --no-start invokes nothing
 	grep -qx /etc/khttpd/khttpd.conf "$T/conffiles" &&
+		grep -qx /etc/default/khttpd-tlsd "$T/conffiles" &&
 		grep -q 'deb-systemd-helper debian-installed' "$T/postinst" &&
 		! grep -q deb-systemd-invoke "$T/postinst"
 	ok $? "khttpd.deb: the config is a conffile; the service is neither enabled nor started"
@@ -157,6 +159,7 @@ ok $rc "make install DESTDIR=... PREFIX=/usr"
 mod=$(cd "$root" && ls lib/modules/"$KVER"/updates/khttpd.ko* 2> /dev/null)
 {
 	printf '%s\n' /etc/khttpd/khttpd.conf /lib/systemd/system/khttpd.service \
+		/lib/systemd/system/khttpd-tlsd.service /etc/default/khttpd-tlsd \
 		/usr/sbin/khttpctl /usr/sbin/khttpd-tlsd /usr/sbin/uring-httpd
 	[ -n "$mod" ] && echo "/$mod"
 	manpages /usr
@@ -178,8 +181,9 @@ make -s install-user DESTDIR="$root" PREFIX=/usr > "$T/install2.log" 2>&1 &&
 ok $? "make install again keeps an edited /etc/khttpd/khttpd.conf"
 
 make -s uninstall DESTDIR="$root" PREFIX=/usr > "$T/uninstall.log" 2>&1 &&
-	[ "$(cd "$root" && find . ! -type d)" = ./etc/khttpd/khttpd.conf ]
-ok $? "make uninstall leaves only the config"
+	[ "$(cd "$root" && find . ! -type d | sort | tr '\n' ' ')" = \
+		"./etc/default/khttpd-tlsd ./etc/khttpd/khttpd.conf " ]
+ok $? "make uninstall leaves only the configuration files"
 timed "make install, uninstall"
 
 # --- the unit.  Verified as installed, but with its programs' paths moved
@@ -188,18 +192,21 @@ timed "make install, uninstall"
 if have systemd-analyze; then
 	make -s install-user DESTDIR="$root" PREFIX=/usr > "$T/install3.log" 2>&1
 	mkdir -p "$T/unit"
-	sed "s|=/usr/sbin/|=$root/usr/sbin/|" "$unit" > "$T/unit/khttpd.service"
+	for u in khttpd khttpd-tlsd; do
+		sed "s|=/usr/sbin/|=$root/usr/sbin/|" \
+			"$root/lib/systemd/system/$u.service" > "$T/unit/$u.service"
+	done
 	man=no
 	if [ -e man/khttpd.4 ] && [ -e man/khttpctl.8 ] && [ -e man/khttpd.conf.5 ]; then
 		man=yes
 		export MANPATH=$root/usr/share/man
 	fi
 	systemd-analyze verify --man=$man "$T/unit/khttpd.service" \
-		> "$T/verify.txt" 2>&1
+		"$T/unit/khttpd-tlsd.service" > "$T/verify.txt" 2>&1
 	rc=$?
 	sed 's/^/# /' "$T/verify.txt"
 	[ -s "$T/verify.txt" ] && rc=1
-	ok $rc "systemd-analyze verify khttpd.service (--man=$man)"
+	ok $rc "systemd-analyze verify khttpd.service khttpd-tlsd.service (--man=$man)"
 	unset MANPATH
 else
 	skip "systemd-analyze verify" "no systemd-analyze"
