@@ -54,6 +54,9 @@
 #include "timers.h"
 #include "tls.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /* Steps (a send and a receive) per wakeup before others get a turn. */
 #define KHTTPD_CONN_BUDGET	16
 /* Answers up to this size are copied whole into the arena. */
@@ -249,6 +252,7 @@ static void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 {
 	struct sock *sk = c->sock->sk;
 
+	trace_khttpd_close(c, abort, c->served);
 	/* (not yet on an HTTPS connection before its handshake's end) */
 	if (c->saved_state_change) {
 		write_lock_bh(&sk->sk_callback_lock);
@@ -475,6 +479,8 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 	if (!a->keep_alive)
 		c->closing = true;
 	c->served = true;
+	trace_khttpd_answer(c, a->status, a->keep_alive, n + len,
+			    io != &c->worker->io);
 	khttpd_stat_inc(requests);
 	khttpd_stat_inc(responses[a->status / 100 - 1]);
 	return true;
@@ -596,6 +602,7 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 	struct khttpd_entry *e;
 	u64 off, len;
 
+	trace_khttpd_request(c, c->sock->sk, req, parse_status, false);
 	e = khttpd_conn_pick(req, parse_status, false, &a, &range, &off, &len);
 	if (IS_ERR(e))
 		return khttpd_conn_hold_request(c, req);

@@ -41,6 +41,7 @@
 #include "stats.h"
 #include "store.h"
 #include "timers.h"
+#include "trace.h"
 
 /* Requests answered per callback, at most: then the worker takes over. */
 #define KHTTPD_FAST_BUDGET	16
@@ -128,6 +129,8 @@ static bool khttpd_fast_one(struct khttpd_conn *c, struct khttpd_fast *f,
 		khttpd_entry_put(e);
 		return false;
 	}
+	/* here, not before: a request handed to the worker is its to trace */
+	trace_khttpd_request(c, c->sock->sk, &req, 0, true);
 	if (!khttpd_conn_queue_answer(c, &f->io, req.version, &a, &range, e,
 				      off, blen))
 		return false;
