@@ -9,6 +9,8 @@
 #   make run        boot a guest, load khttpd, show it answering
 #   make shell      interactive guest shell with khttpd loaded
 #   make bench      khttpd vs uring-httpd vs nginx (QUICK=1: a short run)
+#   make check-system  khttpd's .debs installed and run on a Debian 12
+#                   guest with systemd (image built once, cached in $(BUILD))
 #
 # KDIR may point at another kernel tree; BUILD is where outputs go.
 
@@ -42,7 +44,8 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 export BUILD
 
 .PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
-	shell bench benchtools checkpatch clean check-debug tls
+	shell bench benchtools checkpatch clean check-debug tls \
+	check-system check-system-smoke
 
 all: module userspace selftests unittests fuzzers tls
 
@@ -215,6 +218,27 @@ check: all benchtools
 
 check-debug: all
 	@scripts/check-debug.sh
+
+# The packages under test are make deb's, built first; this tree may not
+# have that target yet (it comes with the packaging), and then there is
+# nothing to test: say so rather than test stale .debs.  SYSTEM_FLAGS passes
+# options to scripts/check-system.sh (--timeout SEC, --debs DIR).
+HAVE_DEB := $(shell grep -q '^deb:' $(firstword $(MAKEFILE_LIST)) && echo yes)
+check-system:
+	@scripts/deps.sh --system
+ifeq ($(HAVE_DEB),yes)
+	@$(MAKE) deb
+else
+	@echo "check-system: this Makefile has no deb target: no packages to test" >&2
+	@echo "  (scripts/check-system.sh --debs DIR tests .debs built elsewhere)" >&2
+	@exit 1
+endif
+	@scripts/check-system.sh $(SYSTEM_FLAGS)
+
+# The harness alone: boot, systemd, the check disk and the token.
+check-system-smoke:
+	@scripts/deps.sh --system
+	@scripts/check-system.sh --smoke $(SYSTEM_FLAGS)
 
 checkpatch: $(BUILD)/ksrc/.stamp
 	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \

@@ -34,6 +34,9 @@ PKGS=(
 case "${1:-}" in
 --bench) PKGS+=(nginx-light h2o linux-perf gnuplot-nox python3) ;;
 --debug) PKGS+=(flex bison bc libelf-dev libssl-dev) ;;	# a kernel build
+# make check-system: debootstrap builds the Debian guest image, mke2fs -d
+# its file systems without a loop mount, qemu-img its qcow2 and overlays.
+--system) PKGS+=(debootstrap qemu-utils e2fsprogs) ;;
 esac
 
 missing=()
