@@ -12,6 +12,8 @@
 #   make install    module, programs, man pages, unit, config (DESTDIR=,
 #                   PREFIX=, default /usr/local); make uninstall undoes it
 #   make deb        the khttpd and khttpd-dkms packages, in $(BUILD)/deb
+#   make check-system  khttpd's .debs installed and run on a Debian 12
+#                   guest with systemd (image built once, cached in $(BUILD))
 #
 # KDIR may point at another kernel tree; BUILD is where outputs go.
 
@@ -47,7 +49,8 @@ export BUILD
 .PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
 	shell bench benchtools checkpatch clean check-debug tls \
 	install install-module install-user uninstall uninstall-module \
-	uninstall-user deb
+	uninstall-user deb \
+	check-system check-system-smoke
 
 all: module userspace selftests unittests fuzzers tls
 
@@ -225,6 +228,20 @@ check: all benchtools
 
 check-debug: all
 	@scripts/check-debug.sh
+
+# The packages under test are make deb's, built first; this tree may not
+# have that target yet (it comes with the packaging), and then there is
+# nothing to test: say so rather than test stale .debs.  SYSTEM_FLAGS passes
+# options to scripts/check-system.sh (--timeout SEC, --debs DIR).
+check-system:
+	@scripts/deps.sh --system
+	@$(MAKE) deb
+	@scripts/check-system.sh $(SYSTEM_FLAGS)
+
+# The harness alone: boot, systemd, the check disk and the token.
+check-system-smoke:
+	@scripts/deps.sh --system
+	@scripts/check-system.sh --smoke $(SYSTEM_FLAGS)
 
 checkpatch: $(BUILD)/ksrc/.stamp
 	@perl $(CHECKPATCH) --no-tree --quiet --show-types -f \

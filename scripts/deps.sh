@@ -36,6 +36,9 @@ case "${1:-}" in
 --debug) PKGS+=(flex bison bc libelf-dev libssl-dev) ;;	# a kernel build
 # make deb, scripts/pkg-check.sh: the packages' tools, and DKMS itself
 --pkg) PKGS+=(debhelper dh-dkms dkms dpkg-dev fakeroot lintian) ;;
+# make check-system: debootstrap builds the Debian guest image, mke2fs -d
+# its file systems without a loop mount, qemu-img its qcow2 and overlays.
+--system) PKGS+=(debootstrap qemu-utils e2fsprogs) ;;
 esac
 
 missing=()
