@@ -229,10 +229,9 @@ check: all benchtools
 check-debug: all
 	@scripts/check-debug.sh
 
-# The packages under test are make deb's, built first; this tree may not
-# have that target yet (it comes with the packaging), and then there is
-# nothing to test: say so rather than test stale .debs.  SYSTEM_FLAGS passes
-# options to scripts/check-system.sh (--timeout SEC, --debs DIR).
+# The packages under test are make deb's, built first from this tree, never
+# stale ones.  SYSTEM_FLAGS passes options to scripts/check-system.sh
+# (--timeout SEC, --debs DIR).
 check-system:
 	@scripts/deps.sh --system
 	@$(MAKE) deb
