@@ -355,26 +355,18 @@ static int cmd_rm(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_ls(int argc, char **argv)
+/*
+ * Call @fn for every entry LIST (with @flags) gives, a page at a time;
+ * @fn must not change the store (the cursor would not survive it).
+ */
+static void list_each(__u32 flags,
+		      void (*fn)(void *ctx, const struct khttpd_list_entry *e),
+		      void *ctx)
 {
-	static const struct option opts[] = {
-		{ "docroot", no_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static char buf[65536] __attribute__((aligned(8)));
-	struct khttpd_list l = { .size = sizeof(l) };
-	bool first = true;
-	int err, opt;
+	struct khttpd_list l = { .size = sizeof(l), .flags = flags };
+	int err;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 'D')
-			usage_error("bad option for ls");
-		l.flags = KHTTPD_LIST_DOCROOT;
-	}
-	if (optind != argc)
-		usage_error("ls takes no arguments");
-	if (json)
-		printf("[");
 	do {
 		size_t off = 0;
 		unsigned int i;
@@ -385,37 +377,64 @@ static int cmd_ls(int argc, char **argv)
 		if (err)
 			die("LIST", err);
 		for (i = 0; i < l.count; i++) {
-			struct khttpd_list_entry *e = (void *)(buf + off);
-			char when[32];
-			time_t t = e->mtime;
+			const struct khttpd_list_entry *e = (void *)(buf + off);
 
-			if (json) {
-				unsigned int k;
-
-				printf("%s{\"path\":\"", first ? "" : ",");
-				for (k = 0; k < e->path_len; k++) {
-					unsigned char ch = e->path[k];
-
-					if (ch == '"' || ch == '\\')
-						printf("\\%c", ch);
-					else if (ch < 0x20)
-						printf("\\u%04x", ch);
-					else
-						putchar(ch);
-				}
-				printf("\",\"size\":%" PRIu64 ",\"mtime\":%" PRIu64 "}",
-				       (uint64_t)e->body_len, (uint64_t)e->mtime);
-			} else {
-				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
-					 gmtime(&t));
-				printf("%12" PRIu64 "  %s  %.*s\n",
-				       (uint64_t)e->body_len, when,
-				       (int)e->path_len, e->path);
-			}
-			first = false;
+			fn(ctx, e);
 			off += e->rec_len;
 		}
 	} while (l.cursor != KHTTPD_LIST_END);
+}
+
+static void ls_one(void *ctx, const struct khttpd_list_entry *e)
+{
+	bool *first = ctx;
+	char when[32];
+	time_t t = e->mtime;
+
+	if (json) {
+		unsigned int k;
+
+		printf("%s{\"path\":\"", *first ? "" : ",");
+		for (k = 0; k < e->path_len; k++) {
+			unsigned char ch = e->path[k];
+
+			if (ch == '"' || ch == '\\')
+				printf("\\%c", ch);
+			else if (ch < 0x20)
+				printf("\\u%04x", ch);
+			else
+				putchar(ch);
+		}
+		printf("\",\"size\":%" PRIu64 ",\"mtime\":%" PRIu64 "}",
+		       (uint64_t)e->body_len, (uint64_t)e->mtime);
+	} else {
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
+		printf("%12" PRIu64 "  %s  %.*s\n", (uint64_t)e->body_len, when,
+		       (int)e->path_len, e->path);
+	}
+	*first = false;
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "docroot", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	__u32 flags = 0;
+	bool first = true;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'D')
+			usage_error("bad option for ls");
+		flags = KHTTPD_LIST_DOCROOT;
+	}
+	if (optind != argc)
+		usage_error("ls takes no arguments");
+	if (json)
+		printf("[");
+	list_each(flags, ls_one, &first);
 	if (json)
 		printf("]\n");
 	return 0;
@@ -1124,63 +1143,59 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* apply_prune()'s walk: what the loads kept, and what is to go. */
+struct prune {
+	bool docroot;
+	char **gone;
+	size_t ngone;
+};
+
+static void prune_one(void *ctx, const struct khttpd_list_entry *e)
+{
+	struct prune *p = ctx;
+	char *key = strndup(e->path, e->path_len);
+
+	if (!key)
+		die("apply", ENOMEM);
+	if ((!p->docroot && !strcmp(key, "/")) ||
+	    bsearch(&key, keep.urls, keep.n, sizeof(*keep.urls), cmp_str)) {
+		free(key);
+		return;
+	}
+	p->gone = realloc(p->gone, (p->ngone + 1) * sizeof(*p->gone));
+	if (!p->gone)
+		die("apply", ENOMEM);
+	p->gone[p->ngone++] = key;
+}
+
 /*
  * Delete every stored entry the file's loads did not provide; "/" stays
  * without a docroot (START's built-in page, unless a load replaced it).
- * Returns how many went.
+ * Deleted after the walk, which they would disturb.  Returns how many.
  */
 static unsigned long apply_prune(bool docroot)
 {
-	static char buf[65536] __attribute__((aligned(8)));
-	struct khttpd_list l = { .size = sizeof(l) };
-	char **gone = NULL, *key;
-	size_t ngone = 0, i;
+	struct prune p = { .docroot = docroot };
+	size_t i;
 	int err;
 
 	qsort(keep.urls, keep.n, sizeof(*keep.urls), cmp_str);
-	do {
-		size_t off = 0;
-
-		l.buf = (uintptr_t)buf;
-		l.buf_len = sizeof(buf);
-		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_LIST, &l, sizeof(l));
-		if (err)
-			die("LIST", err);
-		for (i = 0; i < l.count; i++) {
-			struct khttpd_list_entry *e = (void *)(buf + off);
-
-			off += e->rec_len;
-			key = strndup(e->path, e->path_len);
-			if (!key)
-				die("apply", ENOMEM);
-			if ((!docroot && !strcmp(key, "/")) ||
-			    bsearch(&key, keep.urls, keep.n, sizeof(*keep.urls),
-				    cmp_str)) {
-				free(key);
-				continue;
-			}
-			/* deleted after the walk: the cursor stays valid */
-			gone = realloc(gone, (ngone + 1) * sizeof(*gone));
-			if (!gone)
-				die("apply", ENOMEM);
-			gone[ngone++] = key;
-		}
-	} while (l.cursor != KHTTPD_LIST_END);
-	for (i = 0; i < ngone; i++) {
+	list_each(0, prune_one, &p);
+	for (i = 0; i < p.ngone; i++) {
 		struct khttpd_delete d = {
 			.size = sizeof(d),
-			.path = (uintptr_t)gone[i],
-			.path_len = strlen(gone[i]),
+			.path = (uintptr_t)p.gone[i],
+			.path_len = strlen(p.gone[i]),
 		};
 
 		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_DELETE, &d, sizeof(d));
 		/* -ENOENT: someone else deleted it meanwhile */
 		if (err && err != -ENOENT)
 			die("DELETE", err);
-		free(gone[i]);
+		free(p.gone[i]);
 	}
-	free(gone);
-	return ngone;
+	free(p.gone);
+	return p.ngone;
 }
 
 /* The CPUs that are online: what an empty "cpus" means. */
@@ -1322,22 +1337,17 @@ static int cmd_apply(int argc, char **argv)
 	return load.failed ? 1 : 0;
 }
 
+static void count_one(void *ctx, const struct khttpd_list_entry *e)
+{
+	(*(unsigned long *)ctx)++;
+}
+
 /* How many entries the store holds. */
 static unsigned long store_count(void)
 {
-	static char buf[65536] __attribute__((aligned(8)));
-	struct khttpd_list l = { .size = sizeof(l) };
 	unsigned long n = 0;
-	int err;
 
-	do {
-		l.buf = (uintptr_t)buf;
-		l.buf_len = sizeof(buf);
-		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_LIST, &l, sizeof(l));
-		if (err)
-			die("LIST", err);
-		n += l.count;
-	} while (l.cursor != KHTTPD_LIST_END);
+	list_each(0, count_one, &n);
 	return n;
 }
 
