@@ -500,7 +500,7 @@ static void print_help(FILE *f)
 "  --priority STR    GnuTLS priority string (TLS 1.3 and kTLS ciphers)\n"
 "  --pidfile FILE    write the agent's pid there\n"
 "  -f, --foreground  do not fork once set up\n"
-"  -v                more on stderr: -v each handshake and the counters,\n"
+"  -v, --verbose     more on stderr: -v each handshake and the counters,\n"
 "                    -vv netlink, -vvv GnuTLS's log\n",
 		DEFAULT_TIMEOUT_MS, DEFAULT_MAX);
 }
