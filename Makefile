@@ -61,6 +61,7 @@ USERSPACE := $(BUILD)/userspace/khttpctl $(BUILD)/userspace/uring-httpd \
 CTL_SRC := userspace/ctl_client.c userspace/ctl_client.h uapi/linux/khttpd.h
 SITE_SRC := userspace/site.c userspace/site.h
 CONF_SRC := userspace/conf.c userspace/conf.h
+LOG_SRC := userspace/accesslog.c userspace/accesslog.h
 
 userspace: $(USERSPACE)
 
@@ -90,10 +91,11 @@ $(BUILD)/userspace/khttpd-tlsd: $(TLSD_SRC) $(TLSD_HDR) | deps
 # liburing security updates then reach it.
 CTL_STATIC ?= -static
 $(BUILD)/userspace/khttpctl: userspace/khttpctl.c $(CTL_SRC) $(SITE_SRC) \
-		$(CONF_SRC) | deps
+		$(CONF_SRC) $(LOG_SRC) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(CTL_STATIC) -Iuapi -Iuserspace -o $@ $< \
-		userspace/ctl_client.c userspace/site.c userspace/conf.c -luring
+		userspace/ctl_client.c userspace/site.c userspace/conf.c \
+		userspace/accesslog.c -luring
 
 # NO_DEPS=1: a package build, whose build dependencies are debian/control's
 # (and which must not install kernel headers or QEMU).
@@ -204,6 +206,14 @@ $(BUILD)/unit/conf_test: selftests/unit/conf_test.c $(CONF_SRC) $(CTL_SRC) \
 	$(CC) $(TEST_CFLAGS) $(WARN) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I$(KSELFTEST) -Iuapi -Iuserspace \
 		-o $@ $< userspace/conf.c userspace/ctl_client.c -luring
+
+# accesslog_test: khttpctl log's formatting of records
+$(BUILD)/unit/accesslog_test: selftests/unit/accesslog_test.c $(LOG_SRC) \
+		$(BUILD)/ksrc/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(WARN) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I$(KSELFTEST) -Iuapi -Iuserspace \
+		-o $@ $< userspace/accesslog.c
 
 fuzzers: $(FUZZERS)
 

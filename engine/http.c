@@ -334,6 +334,12 @@ static int khttpd_parse_target(char *t, u32 len, struct khttpd_request *req)
 	return req->path_len ? 0 : -400;
 }
 
+/* A length for a u16 field, cut short: for what is only logged. */
+static u16 khttpd_len16(size_t n)
+{
+	return n > 0xffff ? 0xffff : n;
+}
+
 /* request-line = method SP request-target SP HTTP-version */
 static int khttpd_parse_request_line(char *p, char *eol,
 				     struct khttpd_request *req)
@@ -345,12 +351,16 @@ static int khttpd_parse_request_line(char *p, char *eol,
 	if (p == m || p == eol || *p != ' ')
 		return -400;
 	req->method = khttpd_parse_method(m, p - m);
+	req->method_tok = m;
+	req->method_len = khttpd_len16(p - m);
 
 	t = ++p;
 	while (p < eol && *p > 0x20 && *p < 0x7f)
 		p++;
 	if (p == t || p == eol || *p != ' ')
 		return -400;
+	req->target = t;
+	req->target_len = khttpd_len16(p - t);
 
 	v = p + 1;
 	if (eol - v != 8 || memcmp(v, "HTTP/", 5) ||
@@ -510,9 +520,20 @@ static char *khttpd_parse_field(char *name, char *end,
 					  &req->if_range_len, &req->dup,
 					  KHTTPD_DUP_IF_RANGE);
 		break;
+	case 7:
+		if (khttpd_ieq(name, 7, "referer") && !req->referer) {
+			req->referer = v;
+			req->referer_len = khttpd_len16(vend - v);
+		}
+		break;
 	case 10:
 		if (khttpd_ieq(name, 10, "connection"))
 			khttpd_parse_connection(v, vend, &f->close, &f->keep);
+		else if (khttpd_ieq(name, 10, "user-agent") &&
+			 !req->user_agent) {
+			req->user_agent = v;
+			req->user_agent_len = khttpd_len16(vend - v);
+		}
 		break;
 	case 13:
 		if (khttpd_ieq(name, 13, "if-none-match")) {

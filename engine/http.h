@@ -69,6 +69,19 @@ struct khttpd_request {
 	u16 if_range_len;
 	u16 accept_enc_len;
 	u8 dup;			/* KHTTPD_DUP_* */
+	/*
+	 * For the access log only, raw as received: the method token, the
+	 * request target of a method other than GET and HEAD (theirs is
+	 * decoded in place into @path and @query), Referer and User-Agent.
+	 */
+	u16 method_len;
+	u16 target_len;
+	u16 referer_len;
+	u16 user_agent_len;
+	const char *method_tok;
+	const char *target;
+	const char *referer;
+	const char *user_agent;
 };
 
 /*

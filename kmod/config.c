@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "log.h"
 #include "server.h"
 
 DEFINE_MUTEX(khttpd_ctl_lock);
@@ -48,6 +49,7 @@ const struct khttpd_param khttpd_params[KHTTPD_P_COUNT] = {
 	KHTTPD_PARAM(fastpath, FASTPATH, "0 or 1"),
 	KHTTPD_PARAM(mem_cap, MEM_CAP, "bytes"),
 	KHTTPD_PARAM(docroot_queue, DOCROOT_QUEUE, "lookups"),
+	KHTTPD_PARAM(access_log, ACCESS_LOG, "0 or 1"),
 };
 
 /* Written under khttpd_ctl_lock and the seqlock; read under the seqlock. */
@@ -66,6 +68,7 @@ static struct khttpd_config khttpd_config_cur = {
 	.fastpath = KHTTPD_CFG_FASTPATH_DEF,
 	.mem_cap = KHTTPD_CFG_MEM_CAP_DEF,
 	.docroot_queue = KHTTPD_CFG_DOCROOT_QUEUE_DEF,
+	.access_log = KHTTPD_CFG_ACCESS_LOG_DEF,
 };
 static DEFINE_SEQLOCK(khttpd_config_seq);
 static unsigned int khttpd_config_generation;
@@ -113,7 +116,7 @@ int khttpd_config_check(const struct khttpd_config *c)
 	unsigned int i;
 	u32 head;
 
-	if (c->reserved0 || c->reserved1 ||
+	if (c->reserved0 ||
 	    memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return -EINVAL;
 	for (i = 0; i < KHTTPD_P_COUNT; i++) {
@@ -157,6 +160,12 @@ int khttpd_config_set(const struct khttpd_config *c)
 	err = khttpd_config_check(c);
 	if (err)
 		return err;
+	/* the rings first: a record must find them */
+	if (c->access_log) {
+		err = khttpd_log_enable();
+		if (err)
+			return err;
+	}
 	/* _bh: a reader in softirq must never spin on a writer it interrupted */
 	write_seqlock_bh(&khttpd_config_seq);
 	khttpd_config_cur = *c;
@@ -239,6 +248,8 @@ KHTTPD_MODULE_PARAM(mem_cap, MEM_CAP,
 		    "bytes of memory stored content may use (default 64 MiB)");
 KHTTPD_MODULE_PARAM(docroot_queue, DOCROOT_QUEUE,
 		    "docroot lookups waiting at most, else 503 (default 1024)");
+KHTTPD_MODULE_PARAM(access_log, ACCESS_LOG,
+		    "a record per answer, for khttpctl log (default 0)");
 
 static_assert(KHTTPD_HEAD_LIMIT == KHTTPD_RX_MAX);
 
@@ -249,5 +260,7 @@ int khttpd_config_init(void)
 		       KHTTPD_HEAD_LIMIT);
 		return -EINVAL;
 	}
+	if (khttpd_config_cur.access_log)
+		return khttpd_log_enable();
 	return 0;
 }

@@ -39,6 +39,7 @@
 #include <linux/pagevec.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uio.h>
 #include <net/rps.h>
 #include <net/sock.h>
@@ -48,6 +49,7 @@
 #include "conn.h"
 #include "conn_priv.h"
 #include "docroot.h"
+#include "log.h"
 #include "server.h"
 #include "stats.h"
 #include "store.h"
@@ -226,6 +228,35 @@ static void khttpd_tx_release(struct khttpd_tx *t)
 		put_page(t->page);
 	t->entry = NULL;
 	t->page = NULL;
+	t->t0 = 0;
+	t->log = NULL;
+}
+
+/*
+ * The answers still queued at a close are cut short: their records go to
+ * the log with what of them was handed to TCP (the slots before each
+ * answer's last hold what is left of it).
+ */
+static void khttpd_conn_log_cut(struct khttpd_conn *c)
+{
+	unsigned int i;
+	u64 left = 0, now = 0;
+
+	for (i = 0; i < c->tx_count; i++) {
+		struct khttpd_tx *t = &c->tx[(c->tx_head + i) % KHTTPD_TX_SLOTS];
+
+		left += t->len;
+		if (!t->t0)
+			continue;
+		if (t->log) {
+			if (!now)
+				now = ktime_get_ns();
+			khttpd_log_end(t->log, now - t->t0, true,
+				       t->log->bytes - min(left, t->log->bytes));
+			t->log = NULL;
+		}
+		left = 0;
+	}
 }
 
 /* Drop the copied piece of body, if any (the skbs hold their own refs). */
@@ -277,6 +308,7 @@ static void khttpd_conn_close(struct khttpd_conn *c, bool abort)
 		sock_release(c->sock);
 	c->sock = NULL;
 
+	khttpd_conn_log_cut(c);
 	while (c->tx_count) {
 		khttpd_tx_release(&c->tx[c->tx_head]);
 		c->tx_head = (c->tx_head + 1) % KHTTPD_TX_SLOTS;
@@ -436,15 +468,24 @@ static size_t khttpd_conn_range_fields(char *p, const struct khttpd_answer *a,
 }
 
 bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
-			      u8 version, const struct khttpd_answer *a,
+			      const struct khttpd_request *req,
+			      int parse_status, u64 t0, u8 version,
+			      const struct khttpd_answer *a,
 			      const struct khttpd_range *range,
 			      struct khttpd_entry *e, u64 off, u64 len)
 {
 	bool partial = a->status == 206 || a->status == 416;
 	struct khttpd_tx *t;
 	size_t n, f = 0;
+	u8 log_flags = 0;
 	bool copy;
 	char *p;
+
+	if (io->cfg->access_log)
+		log_flags = (io != &c->worker->io ? KHTTPD_REC_FAST : 0) |
+			    (khttpd_entry_file(e) ? KHTTPD_REC_DOCROOT : 0) |
+			    (c->tls ? KHTTPD_REC_TLS : 0) |
+			    (a->keep_alive ? KHTTPD_REC_KEEPALIVE : 0);
 
 	copy = len <= KHTTPD_COPY_MAX;
 	p = khttpd_arena_reserve(c, KHTTPD_HEAD_MAX + (copy ? len : 0) +
@@ -476,6 +517,13 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 		t->len = len;
 		WRITE_ONCE(c->tx_count, c->tx_count + 1);
 	}
+	/* the answer's last range: its end is the answer's */
+	t = &c->tx[(c->tx_head + c->tx_count - 1) % KHTTPD_TX_SLOTS];
+	t->t0 = t0;
+	if (io->cfg->access_log)
+		t->log = khttpd_log_begin(req, parse_status, c->sock->sk,
+					  a->status, log_flags, n + len,
+					  io->gfp);
 	if (!a->keep_alive)
 		c->closing = true;
 	c->served = true;
@@ -526,6 +574,10 @@ static void khttpd_req_span(const struct khttpd_request *req,
 		{ req->accept_enc, req->accept_enc_len },
 		{ req->inm[0], req->inm_len[0] }, { req->inm[1], req->inm_len[1] },
 		{ req->inm[2], req->inm_len[2] }, { req->inm[3], req->inm_len[3] },
+		{ req->method_tok, req->method_len },
+		{ req->target, req->target_len },
+		{ req->referer, req->referer_len },
+		{ req->user_agent, req->user_agent_len },
 	};
 	unsigned int i;
 
@@ -579,7 +631,12 @@ static bool khttpd_conn_hold_request(struct khttpd_conn *c,
 	h->accept_enc = KHTTPD_REBASE(req->accept_enc, lo, buf);
 	for (i = 0; i < KHTTPD_MAX_INM; i++)
 		h->inm[i] = KHTTPD_REBASE(req->inm[i], lo, buf);
+	h->method_tok = KHTTPD_REBASE(req->method_tok, lo, buf);
+	h->target = KHTTPD_REBASE(req->target, lo, buf);
+	h->referer = KHTTPD_REBASE(req->referer, lo, buf);
+	h->user_agent = KHTTPD_REBASE(req->user_agent, lo, buf);
 	c->held_buf = buf;
+	c->held_t0 = c->rx_time;
 	c->dw.path_len = req->path_len;
 	c->dw.read = false;
 	if (khttpd_conn_wait(c))
@@ -588,8 +645,8 @@ static bool khttpd_conn_hold_request(struct khttpd_conn *c,
 	c->held_buf = NULL;
 	/* stopping, or too many lookups waiting already */
 	e = khttpd_conn_decide(req, 0, NULL, 503, &a, &range, &off, &len);
-	return khttpd_conn_queue_answer(c, &c->worker->io, req->version, &a,
-					&range, e, off, len);
+	return khttpd_conn_queue_answer(c, &c->worker->io, req, 0, c->rx_time,
+					req->version, &a, &range, e, off, len);
 }
 
 /* The worker's answer to one request: pick it and queue it. */
@@ -606,7 +663,8 @@ static bool khttpd_conn_answer(struct khttpd_conn *c,
 	e = khttpd_conn_pick(req, parse_status, false, &a, &range, &off, &len);
 	if (IS_ERR(e))
 		return khttpd_conn_hold_request(c, req);
-	return khttpd_conn_queue_answer(c, &c->worker->io,
+	return khttpd_conn_queue_answer(c, &c->worker->io, req, parse_status,
+					c->rx_time,
 					parse_status ? 11 : req->version, &a,
 					&range, e, off, len);
 }
@@ -760,6 +818,10 @@ static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
 		c->rx_len += ret;
 		return ret;
 	}
+	/* the fast path saw these bytes first: they were read then */
+	if (!c->rx_peeked)
+		c->rx_time = ktime_get_ns();
+	c->rx_peeked = false;
 	n = khttpd_conn_consume(c, io->scratch, ret, answered);
 	if (n < 0)
 		return n;
@@ -798,9 +860,15 @@ static int khttpd_bounce_bvecs(struct khttpd_conn *c, struct khttpd_tx *t,
 	return n;
 }
 
-/* Drop @sent bytes from the front of the tx queue. */
+/*
+ * Drop @sent bytes from the front of the tx queue.  An answer whose last
+ * byte went is served: its time goes to the histogram, its record to the
+ * log; one clock read for all the answers of a send.
+ */
 static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 {
+	u64 now = 0;
+
 	while (sent) {
 		struct khttpd_tx *t = &c->tx[c->tx_head];
 
@@ -810,6 +878,13 @@ static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 			return;
 		}
 		sent -= t->len;
+		if (t->t0) {
+			if (!now)
+				now = ktime_get_ns();
+			khttpd_stat_service(now - t->t0);
+			if (t->log)
+				khttpd_log_end(t->log, now - t->t0, false, 0);
+		}
 		khttpd_tx_release(t);
 		c->tx_head = (c->tx_head + 1) % KHTTPD_TX_SLOTS;
 		WRITE_ONCE(c->tx_count, c->tx_count - 1);
@@ -1060,7 +1135,8 @@ static bool khttpd_conn_resume(struct khttpd_conn *c, bool *answered)
 	    khttpd_docroot_pick(&c->held, dw->entry, dw->gz) : NULL;
 	e = khttpd_conn_decide(&c->held, 0, e, dw->status, &a, &range, &off,
 			       &len);
-	ok = khttpd_conn_queue_answer(c, &c->worker->io, c->held.version, &a,
+	ok = khttpd_conn_queue_answer(c, &c->worker->io, &c->held, 0,
+				      c->held_t0, c->held.version, &a,
 				      &range, e, off, len);
 	khttpd_dwait_release(dw);
 	kfree(c->held_buf);

@@ -50,6 +50,12 @@ struct khttpd_tx {
 	struct page *page;		/* arena page (reference held) */
 	u64 off;
 	u64 len;
+	/*
+	 * The last range of an answer: when its request's first byte was
+	 * read (ktime_get_ns()), else 0; and its access log record.
+	 */
+	u64 t0;
+	struct khttpd_log_record *log;
 };
 
 struct khttpd_conn {
@@ -84,6 +90,12 @@ struct khttpd_conn {
 	struct khttpd_parser parser;
 	char *rx;
 	unsigned int rx_len, rx_cap;
+	/*
+	 * When the first of those bytes was read: with @rx_len, or when the
+	 * fast path looked at bytes it left in the socket (@rx_peeked).
+	 */
+	u64 rx_time;
+	bool rx_peeked;
 
 	/*
 	 * Waiting for the docroot (a lookup, or a body's pages): @dw's work
@@ -97,6 +109,7 @@ struct khttpd_conn {
 	struct khttpd_dwait dw;
 	struct khttpd_request held;
 	char *held_buf;
+	u64 held_t0;		/* when its first byte was read */
 	/* a copy of part of a body, for files sent from no page cache */
 	struct khttpd_entry *bounce_entry;	/* whose (a reference) */
 	u64 bounce_off;			/* where in it */
@@ -140,11 +153,14 @@ struct khttpd_entry *khttpd_conn_pick(const struct khttpd_request *req,
 				      struct khttpd_range *range, u64 *off,
 				      u64 *len);
 /*
- * Queue the answer khttpd_conn_pick() chose, taking over its reference.
+ * Queue the answer khttpd_conn_pick() chose, taking over its reference,
+ * to @req (refused, if @parse_status), whose first byte was read at @t0.
  * Needs two free tx slots.  Returns false only when out of memory.
  */
 bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
-			      u8 version, const struct khttpd_answer *a,
+			      const struct khttpd_request *req,
+			      int parse_status, u64 t0, u8 version,
+			      const struct khttpd_answer *a,
 			      const struct khttpd_range *range,
 			      struct khttpd_entry *e, u64 off, u64 len);
 /* Send what is queued, the socket held; 0, -EAGAIN or another error. */

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "docroot.h"
+#include "log.h"
 #include "mime.h"
 #include "server.h"
 #include "stats.h"
@@ -36,6 +37,7 @@ union khttpd_ctl_arg {
 	struct khttpd_config config;
 	struct khttpd_mime mime;
 	struct khttpd_status status;
+	struct khttpd_read_log log;
 };
 
 struct khttpd_ctl_cmd {
@@ -65,6 +67,9 @@ static const struct khttpd_ctl_cmd khttpd_ctl_cmds[] = {
 	/* copies up to a MiB from the caller, and allocates as much */
 	C(KHTTPD_CMD_SET_MIME, khttpd_mime, KHTTPD_MIME_SIZE_VER0, true, true),
 	C(KHTTPD_CMD_GET_STATUS, khttpd_status, KHTTPD_STATUS_SIZE_VER0,
+	  false, true),
+	/* may wait for records (KHTTPD_LOG_WAIT) */
+	C(KHTTPD_CMD_READ_LOG, khttpd_read_log, KHTTPD_READ_LOG_SIZE_VER0,
 	  false, true),
 #undef C
 };
@@ -193,7 +198,8 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 		a.version.features = KHTTPD_F_URING_CMD | KHTTPD_F_ZEROCOPY |
 				     KHTTPD_F_CPUSET | KHTTPD_F_FASTPATH |
 				     KHTTPD_F_DOCROOT | KHTTPD_F_MIME |
-				     KHTTPD_F_STATUS | KHTTPD_F_STATS_CPU;
+				     KHTTPD_F_STATUS | KHTTPD_F_STATS_CPU |
+				     KHTTPD_F_HIST | KHTTPD_F_LOG;
 		if (IS_ENABLED(CONFIG_NET_HANDSHAKE))
 			a.version.features |= KHTTPD_F_TLS;
 		if (IS_ENABLED(CONFIG_IPV6))
@@ -233,6 +239,12 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 	case KHTTPD_CMD_KEY(KHTTPD_CMD_GET_STATUS):
 		ret = khttpd_ctl_status(&a.status);
 		/* -ERANGE: the caller learns the length it needs */
+		if (ret && ret != -ERANGE)
+			return ret;
+		break;
+	case KHTTPD_CMD_KEY(KHTTPD_CMD_READ_LOG):
+		ret = khttpd_log_read(&a.log);
+		/* -ERANGE: the caller learns how many cursors it needs */
 		if (ret && ret != -ERANGE)
 			return ret;
 		break;

@@ -31,6 +31,7 @@
 #include <linux/lockdep.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
+#include <linux/timekeeping.h>
 #include <net/rps.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -106,7 +107,8 @@ static void khttpd_fast_sync_config(struct khttpd_fast *f)
  * in @room bytes of send buffer.  Sets *@used to the bytes it took.
  */
 static bool khttpd_fast_one(struct khttpd_conn *c, struct khttpd_fast *f,
-			    char *buf, size_t len, s64 *room, size_t *used)
+			    char *buf, size_t len, u64 t0, s64 *room,
+			    size_t *used)
 {
 	struct khttpd_request req;
 	struct khttpd_range range;
@@ -131,8 +133,8 @@ static bool khttpd_fast_one(struct khttpd_conn *c, struct khttpd_fast *f,
 	}
 	/* here, not before: a request handed to the worker is its to trace */
 	trace_khttpd_request(c, c->sock->sk, &req, 0, true);
-	if (!khttpd_conn_queue_answer(c, &f->io, req.version, &a, &range, e,
-				      off, blen))
+	if (!khttpd_conn_queue_answer(c, &f->io, &req, 0, t0, req.version, &a,
+				      &range, e, off, blen))
 		return false;
 	*room -= need;
 	return true;
@@ -146,7 +148,7 @@ static bool khttpd_fast_one(struct khttpd_conn *c, struct khttpd_fast *f,
  */
 static size_t khttpd_fast_consume(struct khttpd_conn *c, struct sock *sk,
 				  struct khttpd_fast *f, char *buf,
-				  size_t len, unsigned int *answered)
+				  size_t len, u64 t0, unsigned int *answered)
 {
 	s64 room = sk_stream_wspace(sk);
 	size_t done = 0, used;
@@ -155,7 +157,7 @@ static size_t khttpd_fast_consume(struct khttpd_conn *c, struct sock *sk,
 	       c->tx_count + 2 <= KHTTPD_TX_SLOTS) {
 		struct khttpd_parser before = c->parser;
 
-		if (!khttpd_fast_one(c, f, buf + done, len - done, &room,
+		if (!khttpd_fast_one(c, f, buf + done, len - done, t0, &room,
 				     &used)) {
 			c->parser = before;
 			break;
@@ -201,7 +203,13 @@ bool khttpd_fast_answer(struct khttpd_conn *c, struct sock *sk)
 		f->busy = false;
 		return !len;	/* nothing at all to read: nothing to do */
 	}
-	used = khttpd_fast_consume(c, sk, f, f->io.scratch, len, &answered);
+	/* bytes an earlier look left to the worker came first */
+	if (!c->rx_peeked)
+		c->rx_time = ktime_get_ns();
+	used = khttpd_fast_consume(c, sk, f, f->io.scratch, len, c->rx_time,
+				   &answered);
+	/* what is left was read now, as far as its service time goes */
+	c->rx_peeked = used < len;
 	if (answered) {
 		/* sent first, so that the answer carries the ACK */
 		err = khttpd_conn_flush(c, &f->io, &sent);

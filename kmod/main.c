@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "ctl.h"
 #include "docroot.h"
+#include "log.h"
 #include "mime.h"
 #include "server.h"
 #include "stats.h"
@@ -27,13 +28,17 @@ static int __init khttpd_init(void)
 	struct khttpd_start args = { .size = sizeof(args) };
 	int err;
 
+	khttpd_stats_init();
+	err = khttpd_log_init();
+	if (err)
+		return err;
+	/* (the access_log parameter needs the log's rings) */
 	err = khttpd_config_init();
 	if (err)
-		return err;
-	khttpd_stats_init();
+		goto err_log;
 	err = khttpd_store_init();
 	if (err)
-		return err;
+		goto err_log;
 	err = khttpd_mime_init();
 	if (err)
 		goto err_store;
@@ -79,6 +84,8 @@ err_mime:
 	khttpd_mime_exit();
 err_store:
 	khttpd_store_exit();
+err_log:
+	khttpd_log_exit();
 	return err;
 }
 
@@ -94,6 +101,7 @@ static void __exit khttpd_exit(void)
 	khttpd_docroot_exit();
 	khttpd_mime_exit();
 	khttpd_store_exit();
+	khttpd_log_exit();
 }
 
 module_init(khttpd_init);

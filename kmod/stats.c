@@ -33,7 +33,7 @@ int khttpd_stats_read(struct khttpd_stats *st)
 	st->cpu = one;
 	for_each_possible_cpu(cpu) {
 		const struct khttpd_pcpu_stats *p;
-		u64 v[24];
+		u64 v[27], h[KHTTPD_HIST_BUCKETS];
 		unsigned int seq;
 
 		if (flags && cpu != one)
@@ -62,6 +62,11 @@ int khttpd_stats_read(struct khttpd_stats *st)
 			v[21] = u64_stats_read(&p->tls_timed_out);
 			v[22] = u64_stats_read(&p->tls_no_agent);
 			v[23] = u64_stats_read(&p->tls_busy);
+			v[24] = u64_stats_read(&p->log_records);
+			v[25] = u64_stats_read(&p->log_dropped);
+			v[26] = u64_stats_read(&p->service_ns);
+			for (i = 0; i < KHTTPD_HIST_BUCKETS; i++)
+				h[i] = u64_stats_read(&p->service_hist[i]);
 		} while (u64_stats_fetch_retry(&p->syncp, seq));
 		st->requests += v[0];
 		for (i = 0; i < ARRAY_SIZE(st->responses); i++)
@@ -84,6 +89,11 @@ int khttpd_stats_read(struct khttpd_stats *st)
 		st->tls_timed_out += v[21];
 		st->tls_no_agent += v[22];
 		st->tls_busy += v[23];
+		st->log_records += v[24];
+		st->log_dropped += v[25];
+		st->service_ns += v[26];
+		for (i = 0; i < KHTTPD_HIST_BUCKETS; i++)
+			st->service_hist[i] += h[i];
 	}
 	st->conns_open = st->conns_accepted - st->conns_closed;
 	khttpd_store_usage(&st->entries, &st->content_bytes);

@@ -7,9 +7,12 @@
 #ifndef _KHTTPD_STATS_H
 #define _KHTTPD_STATS_H
 
+#include <linux/bitops.h>
+#include <linux/minmax.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/khttpd.h>
 
 struct khttpd_pcpu_stats {
 	u64_stats_t requests;
@@ -32,6 +35,10 @@ struct khttpd_pcpu_stats {
 	u64_stats_t tls_timed_out;
 	u64_stats_t tls_no_agent;
 	u64_stats_t tls_busy;
+	u64_stats_t log_records;
+	u64_stats_t log_dropped;
+	u64_stats_t service_ns;
+	u64_stats_t service_hist[KHTTPD_HIST_BUCKETS];
 	struct u64_stats_sync syncp;
 };
 
@@ -54,6 +61,23 @@ static inline void khttpd_stat_add_(u64_stats_t *ctr, unsigned long n)
 		preempt_enable();					\
 	} while (0)
 #define khttpd_stat_inc(f)	khttpd_stat_add(f, 1)
+
+/* An answer's service time, in the histogram of the CPU we are on. */
+static inline void khttpd_stat_service(u64 ns)
+{
+	unsigned int b = min_t(unsigned int, fls64(ns >> KHTTPD_HIST_SHIFT),
+			       KHTTPD_HIST_BUCKETS - 1);
+	struct khttpd_pcpu_stats *st;
+	unsigned long flags;
+
+	preempt_disable();
+	st = this_cpu_ptr(&khttpd_pcpu_stats);
+	flags = u64_stats_update_begin_irqsave(&st->syncp);
+	u64_stats_inc(&st->service_hist[b]);
+	u64_stats_add(&st->service_ns, ns);
+	u64_stats_update_end_irqrestore(&st->syncp, flags);
+	preempt_enable();
+}
 
 struct khttpd_stats;
 /* @st's flags and cpu say what to read (0: all CPUs); -EINVAL if bad */

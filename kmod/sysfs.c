@@ -76,6 +76,7 @@ CONFIG_ATTR(zerocopy, ZEROCOPY);
 CONFIG_ATTR(fastpath, FASTPATH);
 CONFIG_ATTR(mem_cap, MEM_CAP);
 CONFIG_ATTR(docroot_queue, DOCROOT_QUEUE);
+CONFIG_ATTR(access_log, ACCESS_LOG);
 
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -119,6 +120,7 @@ static struct attribute *khttpd_config_attrs[] = {
 	&khttpd_config_attr_fastpath.attr.attr,
 	&khttpd_config_attr_mem_cap.attr.attr,
 	&khttpd_config_attr_docroot_queue.attr.attr,
+	&khttpd_config_attr_access_log.attr.attr,
 	NULL,
 };
 
@@ -177,6 +179,9 @@ STAT(tls_failed, tls_failed);
 STAT(tls_timed_out, tls_timed_out);
 STAT(tls_no_agent, tls_no_agent);
 STAT(tls_busy, tls_busy);
+STAT(service_ns, service_ns);
+STAT(log_records, log_records);
+STAT(log_dropped, log_dropped);
 
 static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_requests.attr.attr,
@@ -208,6 +213,9 @@ static struct attribute *khttpd_stat_attrs[] = {
 	&khttpd_stat_tls_timed_out.attr.attr,
 	&khttpd_stat_tls_no_agent.attr.attr,
 	&khttpd_stat_tls_busy.attr.attr,
+	&khttpd_stat_service_ns.attr.attr,
+	&khttpd_stat_log_records.attr.attr,
+	&khttpd_stat_log_dropped.attr.attr,
 	NULL,
 };
 

@@ -33,9 +33,11 @@ TRACE_EVENT(khttpd_request,
 		__field(u8, version)
 		__field(bool, fast)
 		__field(int, parse_status)
-		__string_len(path, req->path,
-			     req->path ? min_t(u32, req->path_len,
-					       KHTTPD_TRACE_PATH_MAX) : 0)
+		/* a refused request may not have been parsed at all */
+		__string_len(path, parse_status ? NULL : req->path,
+			     !parse_status && req->path ?
+			     min_t(u32, req->path_len,
+				   KHTTPD_TRACE_PATH_MAX) : 0)
 	),
 	TP_fast_assign(
 		__entry->conn = conn;

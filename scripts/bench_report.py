@@ -22,17 +22,22 @@ import sys
 from collections import defaultdict
 
 mode, out = sys.argv[1], sys.argv[2]
-SERVERS = ["khttpd", "khttpd-fp0", "khttpd-dr", "uring-httpd", "nginx", "h2o"]
+SERVERS = ["khttpd", "khttpd-fp0", "khttpd-log", "khttpd-dr", "uring-httpd",
+           "nginx", "h2o"]
 # khttpd answers from its store (khttpctl load/put: in memory) or, as
 # khttpd-dr, from its docroot (khttpctl start --root: the page cache); the
 # names say which, since the store is no docroot
 NAME = {"khttpd": "khttpd store", "khttpd-fp0": "khttpd store fastpath=0",
+        "khttpd-log": "khttpd store access_log=1",
         "khttpd-dr": "khttpd docroot"}
 # Where each server's answers come from, per mode (scripts/guest/bench.sh)
 SOURCE = {
     "khttpd": "its store: `khttpctl load` of the tree, in memory, sent by "
               "page reference",
     "khttpd-fp0": "its store, as khttpd, with `fastpath=0`",
+    "khttpd-log": "its store, as khttpd, with `access_log=1` and "
+                  "`khttpctl log --follow` writing every record to a file "
+                  "on tmpfs, pinned to the server's vCPU",
     "khttpd-dr": "its docroot: `khttpctl start --root TREE --user nobody` "
                  "(and `khttpctl mime`), no store entries; hot files sent "
                  "from the page cache's folios, lookups in its file cache",

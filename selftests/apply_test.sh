@@ -132,7 +132,7 @@ t_show() {
 	# every setting named
 	for f in port header_timeout_ms keepalive_timeout_ms send_timeout_ms \
 		max_conns max_request_line max_header_bytes max_header_fields \
-		max_body zerocopy fastpath mem_cap docroot_queue; do
+		max_body zerocopy fastpath mem_cap docroot_queue access_log; do
 		grep -q "^$f = $(cat $sys/$f)\$" $t/shown.conf
 	done
 }

@@ -15,7 +15,7 @@ check() { # check NAME COMMAND...: a test passes if COMMAND succeeds
 fetch() { curl -s --max-time 10 -o "$2" -w '%{http_code} %{content_type}' "http://127.0.0.1:${3:-8080}$1"; }
 
 echo "TAP version 13"
-echo "1..35"
+echo "1..41"
 
 # a small site: html, css, png (binary), nested text, an odd name
 site=/tmp/site
@@ -110,7 +110,7 @@ for mode in uring_cmd ioctl; do
 		grep -q "^khttpd_running 1\$" /tmp/prom
 		grep -q "^khttpd_responses_total{class=\"2xx\"} [1-9]" /tmp/prom
 		# the sample lines: a name, optional labels, a number
-		! grep -v "^#" /tmp/prom | grep -Ev "^khttpd_[a-z_0-9]+(\{[a-z]+=\"[0-9a-z]+\"\})? [0-9]+\$"
+		! grep -v "^#" /tmp/prom | grep -Ev "^khttpd_[a-z_0-9]+(\{[a-z]+=\"[^\"]+\"(,[a-z]+=\"[^\"]+\")*\})? [0-9]+(\.[0-9]+)?\$"
 		# one cpu label per possible CPU, adding up to the sum
 		total=$(awk "/^khttpd_requests_total /{print \$2}" /tmp/prom)
 		sum=$(awk "/^khttpd_requests_total\{cpu=/{s+=\$2} END{print s}" /tmp/promc)
@@ -119,6 +119,40 @@ for mode in uring_cmd ioctl; do
 		[ "$n" = "$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)" ]
 		[ "$(grep -c "^{\"cpu\":" /tmp/jsonc)" = "$n" ]
 		'
+	check "$mode: stats --prometheus: the service-time histogram" sh -c '
+		set -e
+		grep -q "^# TYPE khttpd_service_seconds histogram\$" /tmp/prom
+		inf=$(awk "/^khttpd_service_seconds_bucket\{le=\"\+Inf\"\} /{print \$2}" /tmp/prom)
+		cnt=$(awk "/^khttpd_service_seconds_count /{print \$2}" /tmp/prom)
+		[ "$inf" = "$cnt" ] && [ "$cnt" -ge 1 ]
+		# cumulative: no bucket holds less than the one before
+		awk -F"} " "/^khttpd_service_seconds_bucket\{le/{ if (\$2 < last) exit 1; last = \$2 }" /tmp/prom
+		[ "$(grep -c "^khttpd_service_seconds_bucket{le=" /tmp/prom)" = 32 ]
+		grep -q "^khttpd_service_seconds_count{cpu=\"0\"} " /tmp/promc
+		'
+	check "$mode: log prints each answer, Combined and JSON" sh -c '
+		set -e
+		'"$ctl"' log 2> /tmp/logerr > /dev/null
+		grep -q "access_log is 0" /tmp/logerr
+		'"$ctl"' config access_log=1
+		curl -s -A "ctl test" -e http://ref/ -o /dev/null "http://127.0.0.1:8080/s/index.html?q=1"
+		'"$ctl"' log > /tmp/log
+		grep -q "^127.0.0.1 - - \[.*\] \"GET /s/index.html?q=1 HTTP/1.1\" 200 [0-9]* \"http://ref/\" \"ctl test\" [0-9]*\.[0-9]* [a-z]*/store\$" /tmp/log
+		'"$ctl"' --json log > /tmp/logj
+		grep -q "\"target\":\"/s/index.html?q=1\",\"version\":\"1.1\",\"status\":200," /tmp/logj
+		grep -q "\"user_agent\":\"ctl test\"" /tmp/logj
+		'
+	check "$mode: log --follow prints records as they come" sh -c '
+		'"$ctl"' log --follow > /tmp/follow 2>&1 &
+		pid=$!
+		sleep 1
+		curl -s -o /dev/null http://127.0.0.1:8080/s/follow-me
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			grep -q "GET /s/follow-me HTTP/1.1\" 404" /tmp/follow && break
+			sleep 1
+		done
+		kill $pid
+		grep -q "GET /s/follow-me HTTP/1.1\" 404" /tmp/follow'
 	check "$mode: stop, then start on another port and CPU set" sh -c "
 		$ctl stop && ! curl -s http://127.0.0.1:8080/ > /dev/null &&
 		$ctl start --port 8082 --cpus 0 && curl -s http://127.0.0.1:8082/ | grep -q Hello &&
@@ -128,10 +162,10 @@ done
 
 check "--help lists every command, option and default" sh -c "
 	khttpctl --help > /tmp/help &&
-	for w in version start stop put rm ls stats config load mime apply show-config --addr --port --cpus \
+	for w in version start stop put rm ls stats config load mime apply show-config log --follow --addr --port --cpus \
 		--backlog --type --cache-control --watch --per-cpu --prometheus --prefix --ioctl --json --device \
 		'default: all online CPUs' 'default 0.0.0.0' /dev/khttpd; do
 		grep -q -- \"\$w\" /tmp/help || { echo missing \$w; exit 1; }
 	done"
-[ $n -eq 35 ] || { echo "not ok - ran $n checks, planned 35"; failed=1; }
+[ $n -eq 41 ] || { echo "not ok - ran $n checks, planned 41"; failed=1; }
 [ $failed -eq 0 ]

@@ -114,6 +114,7 @@ const struct khttpd_param khttpd_params[] = {
 	CFG(fastpath, FASTPATH),
 	CFG(mem_cap, MEM_CAP),
 	CFG(docroot_queue, DOCROOT_QUEUE),
+	CFG(access_log, ACCESS_LOG),
 };
 #undef CFG
 const size_t khttpd_n_params =

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accesslog.h"
 #include "conf.h"
 #include "ctl_client.h"
 #include "site.h"
@@ -90,6 +91,10 @@ static void usage(void)
 "                                the running configuration: settings, content,\n"
 "                                and a restart only if how to listen changed\n"
 "  show-config                   the running configuration, in that format\n"
+"  log [--follow]                print the access log (the access_log setting\n"
+"                                writes it): Combined Log Format, then the\n"
+"                                service time and which path answered, or\n"
+"                                JSON with --json; --follow: wait for more\n"
 "  mime [FILE]                   replace the docroot's table of types by\n"
 "                                extension with FILE's, in the format of\n"
 "                                (and by default) /etc/mime.types\n"
@@ -116,7 +121,7 @@ static int cmd_version(int argc, char **argv)
 		       ctl.uring ? "uring_cmd" : "ioctl");
 		return 0;
 	}
-	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s%s%s%s\n",
+	printf("khttpd %s, ABI %u, transport %s\nfeatures:%s%s%s%s%s%s%s%s%s%s%s%s\n",
 	       v.release, v.abi, ctl.uring ? "uring_cmd" : "ioctl",
 	       v.features & KHTTPD_F_URING_CMD ? " uring_cmd" : "",
 	       v.features & KHTTPD_F_IPV6 ? " ipv6" : "",
@@ -127,7 +132,9 @@ static int cmd_version(int argc, char **argv)
 	       v.features & KHTTPD_F_MIME ? " mime" : "",
 	       v.features & KHTTPD_F_TLS ? " tls" : "",
 	       v.features & KHTTPD_F_STATUS ? " status" : "",
-	       v.features & KHTTPD_F_STATS_CPU ? " stats_cpu" : "");
+	       v.features & KHTTPD_F_STATS_CPU ? " stats_cpu" : "",
+	       v.features & KHTTPD_F_HIST ? " hist" : "",
+	       v.features & KHTTPD_F_LOG ? " log" : "");
 	return 0;
 }
 
@@ -789,7 +796,9 @@ static void print_stats(const struct khttpd_stats *s, int cpu)
 		       "\"docroot_pinned\":%llu,\"tls_handshakes\":%llu,"
 		       "\"tls_established\":%llu,\"tls_failed\":%llu,"
 		       "\"tls_timed_out\":%llu,\"tls_no_agent\":%llu,"
-		       "\"tls_busy\":%llu}\n",
+		       "\"tls_busy\":%llu,\"log_records\":%llu,"
+		       "\"log_dropped\":%llu,\"service_ns\":%llu,"
+		       "\"service_hist\":[",
 		       (unsigned long long)s->bytes_sent,
 		       (unsigned long long)s->conns_accepted,
 		       (unsigned long long)s->conns_closed,
@@ -812,7 +821,14 @@ static void print_stats(const struct khttpd_stats *s, int cpu)
 		       (unsigned long long)s->tls_failed,
 		       (unsigned long long)s->tls_timed_out,
 		       (unsigned long long)s->tls_no_agent,
-		       (unsigned long long)s->tls_busy);
+		       (unsigned long long)s->tls_busy,
+		       (unsigned long long)s->log_records,
+		       (unsigned long long)s->log_dropped,
+		       (unsigned long long)s->service_ns);
+		for (i = 0; i < KHTTPD_HIST_BUCKETS; i++)
+			printf("%s%llu", i ? "," : "",
+			       (unsigned long long)s->service_hist[i]);
+		printf("]}\n");
 		return;
 	}
 	if (cpu >= 0)
@@ -845,6 +861,21 @@ static void print_stats(const struct khttpd_stats *s, int cpu)
 	printf("tls_timed_out    %llu\n", (unsigned long long)s->tls_timed_out);
 	printf("tls_no_agent     %llu\n", (unsigned long long)s->tls_no_agent);
 	printf("tls_busy         %llu\n", (unsigned long long)s->tls_busy);
+	printf("log_records      %llu\n", (unsigned long long)s->log_records);
+	printf("log_dropped      %llu\n", (unsigned long long)s->log_dropped);
+	printf("service_ns       %llu\n", (unsigned long long)s->service_ns);
+	/* the buckets that have answers, by their upper bound */
+	printf("service_hist    ");
+	for (i = 0; i < KHTTPD_HIST_BUCKETS; i++) {
+		if (!s->service_hist[i])
+			continue;
+		if (i == KHTTPD_HIST_BUCKETS - 1)
+			printf(" >=2^%d:", i + KHTTPD_HIST_SHIFT - 1);
+		else
+			printf(" <2^%d:", i + KHTTPD_HIST_SHIFT);
+		printf("%llu", (unsigned long long)s->service_hist[i]);
+	}
+	printf(" (ns)\n");
 }
 
 /*
@@ -880,6 +911,8 @@ static const struct {
 	SF(tls_timed_out, false, "TLS handshakes cancelled at header_timeout_ms"),
 	SF(tls_no_agent, false, "HTTPS connections closed: no agent"),
 	SF(tls_busy, false, "TLS handshakes put off: the upcall's queue full"),
+	SF(log_records, false, "Access log records written"),
+	SF(log_dropped, false, "Access log records overwritten unread or not written"),
 	SF(conns_open, true, "Connections open"),
 	SF(entries, true, "Entries in the content store"),
 	SF(content_bytes, true, "Memory the content store uses"),
@@ -893,6 +926,47 @@ static __u64 stat_value(const struct khttpd_stats *s, size_t k)
 	if (!strcmp(stat_fields[k].name, "running"))
 		return s->running;
 	return *(const __u64 *)((const char *)s + stat_fields[k].off);
+}
+
+/* One histogram's series, with @label ("" or cpu="N",) in each. */
+static void print_hist_series(const struct khttpd_stats *s, const char *label)
+{
+	unsigned long long n = 0;
+	int b;
+
+	for (b = 0; b < KHTTPD_HIST_BUCKETS - 1; b++) {
+		n += s->service_hist[b];
+		printf("khttpd_service_seconds_bucket{%sle=\"%.9g\"} %llu\n",
+		       label, (double)(1ULL << (b + KHTTPD_HIST_SHIFT)) / 1e9, n);
+	}
+	n += s->service_hist[b];
+	printf("khttpd_service_seconds_bucket{%sle=\"+Inf\"} %llu\n", label, n);
+	/* without the label's trailing comma, or no braces at all */
+	if (*label)
+		printf("khttpd_service_seconds_sum{%.*s} %.9f\n"
+		       "khttpd_service_seconds_count{%.*s} %llu\n",
+		       (int)strlen(label) - 1, label, s->service_ns / 1e9,
+		       (int)strlen(label) - 1, label, n);
+	else
+		printf("khttpd_service_seconds_sum %.9f\n"
+		       "khttpd_service_seconds_count %llu\n",
+		       s->service_ns / 1e9, n);
+}
+
+static void print_histogram(const struct khttpd_stats *s, int ncpu,
+			    const int *cpus)
+{
+	char label[32];
+	int i;
+
+	printf("# HELP khttpd_service_seconds Time from a request's first byte read to its answer's last byte handed to TCP.\n"
+	       "# TYPE khttpd_service_seconds histogram\n");
+	if (!ncpu)
+		print_hist_series(&s[0], "");
+	for (i = 0; i < ncpu; i++) {
+		snprintf(label, sizeof(label), "cpu=\"%d\",", cpus[i]);
+		print_hist_series(&s[1 + i], label);
+	}
 }
 
 /* @s[0]: the sums; with @ncpu, @s[1 + i] CPU @cpus[i]'s own */
@@ -920,6 +994,7 @@ static void print_prometheus(const struct khttpd_stats *s, int ncpu,
 				       g ? "" : "_total", cpus[i],
 				       (unsigned long long)stat_value(&s[1 + i], k));
 	}
+	print_histogram(s, ncpu, cpus);
 	printf("# HELP khttpd_responses_total Answers by status class.\n"
 	       "# TYPE khttpd_responses_total counter\n");
 	for (j = 0; j < 5; j++) {
@@ -1034,6 +1109,105 @@ static int cmd_stats(int argc, char **argv)
 		if (!json)
 			printf("\n");
 	}
+}
+
+/* ---- log ---------------------------------------------------------------- */
+
+/* Records of one read, in the order of their time (CPUs interleave). */
+static int log_cmp(const void *a, const void *b)
+{
+	const struct khttpd_log_record *x = *(const void *const *)a;
+	const struct khttpd_log_record *y = *(const void *const *)b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return x->cpu != y->cpu ? x->cpu - y->cpu : (x->seq < y->seq ? -1 : 1);
+}
+
+/*
+ * Without --follow: what the rings hold, then exit.  With it: then wait
+ * for more, a second at most per read, until killed.  Records the rings
+ * overwrote before we got them are counted on standard error.
+ */
+static int cmd_log(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* a ring's worth of the largest records, of two CPUs */
+	static __u8 buf[2 * KHTTPD_LOG_SLOTS * KHTTPD_REC_MAX]
+		__attribute__((aligned(8)));
+	static const struct khttpd_log_record *recs[sizeof(buf) /
+						    sizeof(struct khttpd_log_record)];
+	struct khttpd_read_log rl = { .size = sizeof(rl) };
+	struct khttpd_config cfg = { 0 };
+	char line[ACCESSLOG_LINE_MAX];
+	__u64 *cursors = NULL;
+	bool follow = false;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (opt != 'f')
+			usage_error("bad option for log");
+		follow = true;
+	}
+	if (optind != argc)
+		usage_error("log takes no arguments");
+	cfg.size = sizeof(cfg);
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_GET_CONFIG, &cfg, sizeof(cfg));
+	if (err)
+		die("GET_CONFIG", err);
+	if (!cfg.access_log)
+		fprintf(stderr, "khttpctl: access_log is 0: no answer is logged (khttpctl config access_log=1)\n");
+	/* how many cursors: the module says (-ERANGE) */
+	rl.buf = (uintptr_t)buf;
+	rl.buf_len = sizeof(buf);
+	err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_READ_LOG, &rl, sizeof(rl));
+	if (err != -ERANGE)
+		die("READ_LOG", err ? err : EPROTO);
+	cursors = calloc(rl.ncpus, sizeof(*cursors));
+	if (!cursors)
+		die("log", ENOMEM);
+	for (;;) {
+		size_t off = 0, n = 0, i;
+		__u32 ncpus = rl.ncpus;
+
+		memset(&rl, 0, sizeof(rl));
+		rl.size = sizeof(rl);
+		rl.flags = follow ? KHTTPD_LOG_WAIT : 0;
+		rl.timeout_ms = 1000;
+		rl.cursors = (uintptr_t)cursors;
+		rl.ncpus = ncpus;
+		rl.buf = (uintptr_t)buf;
+		rl.buf_len = sizeof(buf);
+		err = khttpd_ctl_cmd(&ctl, KHTTPD_CMD_READ_LOG, &rl, sizeof(rl));
+		if (err == -EINTR)
+			continue;
+		if (err)
+			die("READ_LOG", err);
+		for (i = 0; i < rl.count; i++) {
+			const struct khttpd_log_record *r = (void *)(buf + off);
+
+			if (!accesslog_valid(r, sizeof(buf) - off))
+				die("READ_LOG: a malformed record", EPROTO);
+			recs[n++] = r;
+			off += r->rec_len;
+		}
+		qsort(recs, n, sizeof(recs[0]), log_cmp);
+		for (i = 0; i < n; i++) {
+			accesslog_format(recs[i], json, line, sizeof(line));
+			fputs(line, stdout);
+		}
+		if (rl.missed)
+			fprintf(stderr, "khttpctl: %llu records were overwritten before they could be read\n",
+				(unsigned long long)rl.missed);
+		fflush(stdout);
+		if (!rl.count && !follow)
+			break;
+	}
+	free(cursors);
+	return 0;
 }
 
 /* ---- config ------------------------------------------------------------- */
@@ -1417,6 +1591,7 @@ static const struct {
 	{ "ls", cmd_ls }, { "stats", cmd_stats }, { "config", cmd_config },
 	{ "load", cmd_load }, { "mime", cmd_mime },
 	{ "apply", cmd_apply }, { "show-config", cmd_show_config },
+	{ "log", cmd_log },
 };
 
 int main(int argc, char **argv)

@@ -115,11 +115,15 @@ cpus_count() { case $1 in *-*) echo $(( ${1#*-} - ${1%-*} + 1 ));; *) echo 1;; e
 # khttpd-fp0 is khttpd loaded with fastpath=0 (no answer from the socket
 # callback).  A module without that parameter logs it as unknown and
 # loads anyway: then the variant is not available (status 2), not failed.
+# khttpd-log is khttpd with access_log=1 and its reader, `khttpctl log
+# --follow` into a file on tmpfs, on the server's vCPUs: what logging
+# costs, the module's records and the reader's lines, is the server's.
 start_server() { # server cpus
 	case $1 in
-	khttpd|khttpd-fp0|khttpd-dr)
+	khttpd|khttpd-fp0|khttpd-dr|khttpd-log)
 		args=
 		[ "$1" = khttpd-fp0 ] && args=fastpath=0
+		[ "$1" = khttpd-log ] && args=access_log=1
 		unknown=$(dmesg | grep -c "khttpd: unknown parameter 'fastpath'")
 		insmod /khttpd/khttpd.ko enabled=0 max_conns=100000 $args || return 1
 		if [ "$(dmesg | grep -c "khttpd: unknown parameter 'fastpath'")" != "$unknown" ]; then
@@ -153,6 +157,10 @@ start_server() { # server cpus
 			rm -rf /tmp/hot && mkdir /tmp/hot &&
 			cp $drwww/index.html $drwww/16k.bin $drwww/1m.bin /tmp/hot/ &&
 			khttpctl load /tmp/hot > /dev/null && khttpctl start --cpus "$2"
+		fi || return 1
+		if [ "$1" = khttpd-log ]; then
+			taskset -c "$2" khttpctl log --follow > /tmp/access.log 2>&1 &
+			echo $! > /tmp/logreader.pid
 		fi ;;
 	uring-httpd)
 		rm -f /tmp/uh.log
@@ -263,7 +271,15 @@ EOC
 
 stop_server() {
 	case $1 in
-	khttpd|khttpd-fp0|khttpd-dr)
+	khttpd|khttpd-fp0|khttpd-dr|khttpd-log)
+		if [ -s /tmp/logreader.pid ]; then
+			p=$(cat /tmp/logreader.pid)
+			kill "$p"
+			while [ -d /proc/$p ]; do usleep 10000; done
+			rm -f /tmp/logreader.pid
+			# LOG,lines written,records the module wrote,dropped
+			echo "LOG,$(wc -l < /tmp/access.log),$(cat /sys/kernel/khttpd/stats/log_records),$(cat /sys/kernel/khttpd/stats/log_dropped)"
+		fi
 		if [ -s /tmp/tlsd.pid ]; then
 			p=$(cat /tmp/tlsd.pid)
 			kill "$p"
@@ -280,11 +296,11 @@ stop_server() {
 # The server's processes, or khttpd's kthreads (khttpd/N)
 srv_pids() { # server
 	case $1 in
-	khttpd|khttpd-fp0|khttpd-dr|nginx)
+	khttpd|khttpd-fp0|khttpd-dr|khttpd-log|nginx)
 		for d in /proc/[0-9]*; do
 			read -r comm < $d/comm 2> /dev/null || continue
 			case $1:$comm in
-			khttpd*:khttpd/*|khttpd*:khttpd-tlsd|nginx:nginx) echo ${d#/proc/} ;;
+			khttpd*:khttpd/*|khttpd*:khttpd-tlsd|khttpd-log:khttpctl|nginx:nginx) echo ${d#/proc/} ;;
 			esac
 		done ;;
 	uring-httpd) cat /tmp/uh.pid ;;

@@ -70,10 +70,11 @@ done
 
 # The HTTP conformance and hostile suites again with the fast path (answers
 # in the socket callback) off, so that both ways of answering are held to
-# them.  khttpd_load() refuses a module without the setting: then these
-# fail rather than pass without it.  http_test's uring-httpd variant has
-# no fast path: it ran above.
-label=' (fastpath=0)' extra='fastpath=0'
+# them, and with the access log on, so that every hostile request goes
+# through its records too.  khttpd_load() refuses a module without the
+# settings: then these fail rather than pass without them.  http_test's
+# uring-httpd variant has no fast path: it ran above.
+label=' (fastpath=0 access_log=1)' extra='fastpath=0 access_log=1'
 run_one "$dir/http_test" -v khttpd
 # the bounded hostile suite: under make check-debug the full one ran
 # above, and the full again would take CI past its time budget

@@ -50,8 +50,10 @@ setconf() {
 }
 setconf port 8080
 setconf load /var/www/check
-t "edit $conf: port = 8080, load = /var/www/check" sh -c '
-	grep -qx "port = 8080" "$1" && grep -qx "load = /var/www/check" "$1"
+setconf access_log 1
+t "edit $conf: port = 8080, load = /var/www/check, access_log = 1" sh -c '
+	grep -qx "port = 8080" "$1" && grep -qx "load = /var/www/check" "$1" &&
+	grep -qx "access_log = 1" "$1"
 	' sh "$conf"
 
 get() { curl -fsS --max-time 20 "http://127.0.0.1:$1$2"; }
@@ -61,6 +63,12 @@ t "khttpd.service is active" systemctl is-active khttpd
 t "curl gets the page from port 8080" sh -c '
 	body=$(curl -fsS --max-time 20 http://127.0.0.1:8080/index.html) &&
 	echo "$body" && [ "$body" = "<p>khttpd check $1</p>" ]' sh "$mark"
+# the user agent carries the mark: the line can only be this request's
+t "khttpctl log shows the request" sh -c '
+	curl -fsS --max-time 20 -A "check-$1" -o /dev/null http://127.0.0.1:8080/index.html &&
+	khttpctl log > /tmp/access.log && cat /tmp/access.log &&
+	grep -q "^127\.0\.0\.1 - - \[.*\] \"GET /index.html HTTP/1.1\" 200 [0-9]* \"-\" \"check-$1\" " /tmp/access.log &&
+	khttpctl --json log | grep -q "\"user_agent\":\"check-$1\""' sh "$mark"
 t "khttpctl show-config shows port 8080" sh -c '
 	khttpctl show-config && khttpctl show-config | grep -qx "port = 8080"'
 

@@ -496,6 +496,64 @@ TEST(kept_values_every_split)
 	}
 }
 
+/*
+ * What the access log keeps, raw: the method token, the target of a
+ * method other than GET and HEAD, the first Referer and User-Agent.
+ */
+TEST(logged_values)
+{
+	static const struct {
+		const char *in, *method, *target, *referer, *ua;
+	} k[] = {
+		{ "GET /a HTTP/1.1\r\n" H "Referer: http://r/x\r\n"
+		  "User-Agent:  ua 1.0 \r\n\r\n", "GET", NULL, "http://r/x",
+		  "ua 1.0" },
+		{ "POST /form?x=1 HTTP/1.1\r\n" H "\r\n", "POST",
+		  "/form?x=1", NULL, NULL },
+		{ "BREW /pot HTTP/1.1\r\n" H "user-agent: a\r\n"
+		  "USER-AGENT: b\r\nreferer: c\r\nReferer: d\r\n\r\n",
+		  "BREW", "/pot", "c", "a" },
+		{ "HEAD / HTTP/1.0\r\nReferrer: no\r\nUser-Agents: no\r\n\r\n",
+		  "HEAD", NULL, NULL, NULL },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct khttpd_parser p = { 0 };
+		struct khttpd_request req;
+		char *buf = strdup(k[i].in);
+		size_t used;
+
+		ASSERT_EQ(KHTTPD_PARSE_REQUEST,
+			  khttpd_http_parse(&p, buf, strlen(buf), &deflim, &req,
+					    &used)) TH_LOG("'%s'", k[i].in);
+		EXPECT_EQ(strlen(k[i].method), req.method_len);
+		EXPECT_EQ(0, memcmp(req.method_tok, k[i].method, req.method_len));
+		if (k[i].target) {
+			EXPECT_EQ(strlen(k[i].target), req.target_len);
+			EXPECT_EQ(0, memcmp(req.target, k[i].target,
+					    req.target_len));
+		}
+		if (k[i].referer) {
+			ASSERT_NE(NULL, req.referer);
+			EXPECT_EQ(strlen(k[i].referer), req.referer_len);
+			EXPECT_EQ(0, memcmp(req.referer, k[i].referer,
+					    req.referer_len));
+		} else {
+			EXPECT_EQ(NULL, req.referer);
+		}
+		if (k[i].ua) {
+			ASSERT_NE(NULL, req.user_agent);
+			EXPECT_EQ(strlen(k[i].ua), req.user_agent_len);
+			EXPECT_EQ(0, memcmp(req.user_agent, k[i].ua,
+					    req.user_agent_len));
+		} else {
+			EXPECT_EQ(NULL, req.user_agent);
+		}
+		free(buf);
+	}
+}
+
 /* A stream of 100 mixed requests in one piece, and cut at every byte. */
 TEST(pipelined_every_split)
 {

@@ -84,8 +84,9 @@
  *	Counters since the module was loaded, summed over CPUs; with
  *	KHTTPD_STATS_PER_CPU in @flags (KHTTPD_F_STATS_CPU), the counters
  *	of CPU @cpu alone (a possible CPU, else -EINVAL): those from
- *	@requests to @conns_timed_out and from @requests_fast to @tls_busy,
- *	and @conns_open as that CPU's accepted - closed.  @running and the
+ *	@requests to @conns_timed_out, from @requests_fast to @tls_busy and
+ *	from @service_ns on, and @conns_open as that CPU's accepted -
+ *	closed.  @running and the
  *	store's and docroot's sizes are the module's in either case.
  *
  * KHTTPD_CMD_GET_CONFIG (struct khttpd_config, out)
@@ -106,6 +107,21 @@
  *	(@root_buf_len bytes); @root_len is its length without the NUL
  *	either way (0: no docroot).  A buffer too small for it is -ERANGE,
  *	with @root_len set.  Not serving: every field after @serving is 0.
+ *
+ * KHTTPD_CMD_READ_LOG (struct khttpd_read_log, in/out)
+ *	Read the access log (written while the access_log setting is 1):
+ *	each CPU keeps its newest KHTTPD_LOG_SLOTS records in a ring, each
+ *	numbered from 1 on its CPU.  @cursors[N] is the number of the next
+ *	record of CPU N the caller wants (0 is 1: from the first); records
+ *	(struct khttpd_log_record) are written to @buf, CPU by CPU, as many
+ *	as @buf_len holds, @count is set, and every cursor moves past what
+ *	was written.  Records overwritten before the caller got them are
+ *	skipped and counted in @missed.  With KHTTPD_LOG_WAIT and nothing
+ *	new on any CPU, sleep until there is, at most @timeout_ms (then
+ *	@count 0), or until a signal (-EINTR).  Errors: -ERANGE with
+ *	@ncpus set to what it must be at least (the number of possible
+ *	CPU ids), -EINVAL (a cursor past the newest record, @buf_len under
+ *	KHTTPD_REC_MAX, reserved fields, unknown flags), -EFAULT, -ENOMEM.
  *
  * KHTTPD_CMD_SET_MIME (struct khttpd_mime, in)
  *	Replace the table that gives a docroot file its Content-Type by the
@@ -154,6 +170,8 @@ struct khttpd_uring_cmd {
 #define KHTTPD_F_TLS		(1ULL << 7)	/* KHTTPD_START_TLS */
 #define KHTTPD_F_STATUS		(1ULL << 8)	/* KHTTPD_CMD_GET_STATUS */
 #define KHTTPD_F_STATS_CPU	(1ULL << 9)	/* KHTTPD_STATS_PER_CPU */
+#define KHTTPD_F_HIST		(1ULL << 10)	/* khttpd_stats.service_hist */
+#define KHTTPD_F_LOG		(1ULL << 11)	/* access_log, KHTTPD_CMD_READ_LOG */
 
 struct khttpd_version {
 	__u32 size;
@@ -233,6 +251,16 @@ struct khttpd_list_entry {
 	char path[];		/* path_len bytes, no NUL */
 };
 
+/*
+ * Service time: from the read of a request's first byte to the moment the
+ * last byte of its answer is handed to TCP.  Bucket 0 counts the answers
+ * served in under 2^10 ns, bucket i (1 to KHTTPD_HIST_BUCKETS - 2) those
+ * in [2^(i+9), 2^(i+10)) ns, the last one all the longer ones.  An answer
+ * is counted once it is all handed over; one cut short by a close is not.
+ */
+#define KHTTPD_HIST_BUCKETS	32
+#define KHTTPD_HIST_SHIFT	10
+
 struct khttpd_stats {
 	__u32 size;
 	__u32 running;		/* 1 while started */
@@ -263,6 +291,11 @@ struct khttpd_stats {
 	__u64 tls_busy;		/* handshakes put off: the upcall's queue full */
 	__u32 flags;		/* in: KHTTPD_STATS_* */
 	__u32 cpu;		/* in: with KHTTPD_STATS_PER_CPU */
+	/* from here on: KHTTPD_F_HIST and KHTTPD_F_LOG */
+	__u64 service_ns;	/* sum of the service times of service_hist */
+	__u64 log_records;	/* access log records written */
+	__u64 log_dropped;	/* overwritten unread, or no memory for them */
+	__u64 service_hist[KHTTPD_HIST_BUCKETS];
 };
 
 #define KHTTPD_STATS_PER_CPU	(1U << 0)	/* one CPU's counters */
@@ -300,6 +333,61 @@ struct khttpd_status {
 	__u64 reserved[2];
 };
 
+#define KHTTPD_LOG_SLOTS	2048	/* records each CPU keeps */
+#define KHTTPD_LOG_WAIT		(1U << 0)	/* sleep until a record comes */
+
+struct khttpd_read_log {
+	__u32 size;
+	__u32 flags;		/* in: KHTTPD_LOG_* */
+	__u64 cursors;		/* in/out: user address of __u64[ncpus] */
+	__u32 ncpus;		/* in: entries of @cursors; out on -ERANGE */
+	__u32 timeout_ms;	/* in: KHTTPD_LOG_WAIT's longest sleep */
+	__u64 buf;		/* in: user address of the record buffer */
+	__u32 buf_len;		/* in */
+	__u32 count;		/* out: records written */
+	__u64 missed;		/* out: overwritten before this read got them */
+	__u64 reserved[2];
+};
+
+/* flags of a log record */
+#define KHTTPD_REC_FAST		(1U << 0)	/* answered in the socket callback */
+#define KHTTPD_REC_DOCROOT	(1U << 1)	/* a file of the docroot */
+#define KHTTPD_REC_TLS		(1U << 2)	/* over HTTPS */
+#define KHTTPD_REC_KEEPALIVE	(1U << 3)	/* the connection stayed open */
+#define KHTTPD_REC_INCOMPLETE	(1U << 4)	/* closed before all was sent */
+#define KHTTPD_REC_CUT		(1U << 5)	/* a string was cut short */
+
+#define KHTTPD_REC_MAX		512	/* bytes of a record, at most */
+
+/*
+ * One access log record, 8-byte aligned, followed by the next.  The
+ * strings are as the client sent them, each cut to fit the record: the
+ * method token, the target (for GET and HEAD the decoded path, then '?'
+ * and the raw query if any), Referer and User-Agent.  A request refused
+ * before it was parsed (400, 414, 431...) has none.
+ */
+struct khttpd_log_record {
+	__u16 rec_len;		/* bytes of this record */
+	__u16 status;
+	__u8 version;		/* 10, 11; 0 if refused unparsed */
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 flags;		/* KHTTPD_REC_* */
+	__u8 reserved0;
+	__u16 cpu;		/* whose ring: @seq counts on it */
+	__u16 port;		/* the client's, host byte order */
+	__u32 reserved1;
+	__u64 seq;		/* from 1, per CPU, with no gap */
+	__u64 time_ns;		/* CLOCK_REALTIME at the last byte's hand-over */
+	__u64 service_ns;	/* the service time (struct khttpd_stats) */
+	__u64 bytes;		/* handed to TCP: head and body */
+	__u8 addr[16];		/* the client's; IPv4 in the first 4 bytes */
+	__u16 method_len;
+	__u16 target_len;
+	__u16 referer_len;
+	__u16 user_agent_len;
+	char data[];		/* the four strings, in that order, no NULs */
+};
+
 /* Ranges and defaults of these fields: KHTTPD_CFG_* below. */
 struct khttpd_config {
 	__u32 size;
@@ -317,7 +405,7 @@ struct khttpd_config {
 	__u32 fastpath;		/* answer whole requests in the socket callback */
 	__u64 mem_cap;
 	__u32 docroot_queue;	/* docroot lookups waiting, else 503 */
-	__u32 reserved1;
+	__u32 access_log;	/* a record per answer (KHTTPD_CMD_READ_LOG) */
 	__u64 reserved[3];
 };
 
@@ -372,6 +460,9 @@ struct khttpd_config {
 #define KHTTPD_CFG_DOCROOT_QUEUE_MIN	1
 #define KHTTPD_CFG_DOCROOT_QUEUE_MAX	(1U << 20)
 #define KHTTPD_CFG_DOCROOT_QUEUE_DEF	1024
+#define KHTTPD_CFG_ACCESS_LOG_MIN	0
+#define KHTTPD_CFG_ACCESS_LOG_MAX	1
+#define KHTTPD_CFG_ACCESS_LOG_DEF	0
 
 /* Sizes of the first version of each struct: smaller is -EINVAL. */
 #define KHTTPD_VERSION_SIZE_VER0	80
@@ -383,6 +474,7 @@ struct khttpd_config {
 #define KHTTPD_CONFIG_SIZE_VER0		88
 #define KHTTPD_MIME_SIZE_VER0		40
 #define KHTTPD_STATUS_SIZE_VER0		216
+#define KHTTPD_READ_LOG_SIZE_VER0	64
 
 #define KHTTPD_CMD_VERSION	_IOWR(KHTTPD_IOC_TYPE, 0x00, struct khttpd_version)
 #define KHTTPD_CMD_START	_IOW(KHTTPD_IOC_TYPE, 0x01, struct khttpd_start)
@@ -395,5 +487,6 @@ struct khttpd_config {
 #define KHTTPD_CMD_SET_CONFIG	_IOW(KHTTPD_IOC_TYPE, 0x08, struct khttpd_config)
 #define KHTTPD_CMD_SET_MIME	_IOW(KHTTPD_IOC_TYPE, 0x09, struct khttpd_mime)
 #define KHTTPD_CMD_GET_STATUS	_IOWR(KHTTPD_IOC_TYPE, 0x0a, struct khttpd_status)
+#define KHTTPD_CMD_READ_LOG	_IOWR(KHTTPD_IOC_TYPE, 0x0b, struct khttpd_read_log)
 
 #endif /* _UAPI_LINUX_KHTTPD_H */
