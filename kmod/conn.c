@@ -38,8 +38,8 @@
 #include <linux/net.h>
 #include <linux/pagevec.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <linux/uio.h>
 #include <net/rps.h>
 #include <net/sock.h>
@@ -250,7 +250,7 @@ static void khttpd_conn_log_cut(struct khttpd_conn *c)
 			continue;
 		if (t->log) {
 			if (!now)
-				now = ktime_get_ns();
+				now = local_clock();
 			khttpd_log_end(t->log, now - t->t0, true,
 				       t->log->bytes - min(left, t->log->bytes));
 			t->log = NULL;
@@ -820,7 +820,7 @@ static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
 	}
 	/* the fast path saw these bytes first: they were read then */
 	if (!c->rx_peeked)
-		c->rx_time = ktime_get_ns();
+		c->rx_time = local_clock();
 	c->rx_peeked = false;
 	n = khttpd_conn_consume(c, io->scratch, ret, answered);
 	if (n < 0)
@@ -880,7 +880,7 @@ static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 		sent -= t->len;
 		if (t->t0) {
 			if (!now)
-				now = ktime_get_ns();
+				now = local_clock();
 			khttpd_stat_service(now - t->t0);
 			if (t->log)
 				khttpd_log_end(t->log, now - t->t0, false, 0);

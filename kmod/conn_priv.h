@@ -52,7 +52,9 @@ struct khttpd_tx {
 	u64 len;
 	/*
 	 * The last range of an answer: when its request's first byte was
-	 * read (ktime_get_ns()), else 0; and its access log record.
+	 * read, else 0; and its access log record.  The clock is
+	 * local_clock(), the cheapest: both ends of a service time are read
+	 * on the worker's CPU (the fast path runs only there).
 	 */
 	u64 t0;
 	struct khttpd_log_record *log;

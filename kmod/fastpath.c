@@ -31,7 +31,7 @@
 #include <linux/lockdep.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
-#include <linux/timekeeping.h>
+#include <linux/sched/clock.h>
 #include <net/rps.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -205,7 +205,7 @@ bool khttpd_fast_answer(struct khttpd_conn *c, struct sock *sk)
 	}
 	/* bytes an earlier look left to the worker came first */
 	if (!c->rx_peeked)
-		c->rx_time = ktime_get_ns();
+		c->rx_time = local_clock();
 	used = khttpd_fast_consume(c, sk, f, f->io.scratch, len, c->rx_time,
 				   &answered);
 	/* what is left was read now, as far as its service time goes */

@@ -39,7 +39,6 @@ struct khttpd_log_ring {
 };
 
 static DEFINE_PER_CPU(struct khttpd_log_ring, khttpd_log_rings);
-static struct kmem_cache *khttpd_log_cache;
 static DECLARE_WAIT_QUEUE_HEAD(khttpd_log_wq);
 /* set once, with the control lock held, when every ring has its slots */
 static bool khttpd_log_ready;
@@ -119,7 +118,25 @@ struct khttpd_log_record *khttpd_log_begin(const struct khttpd_request *req,
 	bool path = false;
 	char *p;
 
-	r = kmem_cache_alloc(khttpd_log_cache, gfp | __GFP_NOWARN);
+	if (!parse_status) {
+		want[0] = req->method_tok ? req->method_len : 0;
+		path = req->path && (req->method == KHTTPD_METHOD_GET ||
+				     req->method == KHTTPD_METHOD_HEAD);
+		if (path)
+			want[1] = req->path_len +
+				  (req->query ? 1 + req->query_len : 0);
+		else if (req->target)
+			want[1] = req->target_len;
+		want[2] = req->referer ? req->referer_len : 0;
+		want[3] = req->user_agent ? req->user_agent_len : 0;
+	}
+	khttpd_log_share(want, got);
+	/*
+	 * Its own size, not the slot's: every allocation is zeroed (on
+	 * Debian's kernels), and a typical record is a third of a slot.
+	 */
+	r = kmalloc(ALIGN(sizeof(*r) + got[0] + got[1] + got[2] + got[3], 8),
+		    gfp | __GFP_NOWARN);
 	if (!r) {
 		khttpd_stat_inc(log_dropped);
 		return NULL;
@@ -137,20 +154,8 @@ struct khttpd_log_record *khttpd_log_begin(const struct khttpd_request *req,
 #endif
 		memcpy(r->addr, &sk->sk_daddr, 4);
 	p = r->data;
-	if (!parse_status) {
+	if (!parse_status)
 		r->version = req->version;
-		want[0] = req->method_tok ? req->method_len : 0;
-		path = req->path && (req->method == KHTTPD_METHOD_GET ||
-				     req->method == KHTTPD_METHOD_HEAD);
-		if (path)
-			want[1] = req->path_len +
-				  (req->query ? 1 + req->query_len : 0);
-		else if (req->target)
-			want[1] = req->target_len;
-		want[2] = req->referer ? req->referer_len : 0;
-		want[3] = req->user_agent ? req->user_agent_len : 0;
-	}
-	khttpd_log_share(want, got);
 	p = khttpd_log_str(p, req->method_tok, want[0], got[0], &r->method_len,
 			   &r->flags);
 	if (path) {
@@ -214,7 +219,7 @@ void khttpd_log_end(struct khttpd_log_record *r, u64 service_ns,
 	if (wq_has_sleeper(&khttpd_log_wq))
 		wake_up_interruptible(&khttpd_log_wq);
 out:
-	kmem_cache_free(khttpd_log_cache, r);
+	kfree(r);
 }
 
 /* Has any CPU a record past the cursor @cur gives for it? */
@@ -351,9 +356,7 @@ int khttpd_log_init(void)
 		r->next = 1;
 		r->read = 1;
 	}
-	khttpd_log_cache = kmem_cache_create("khttpd_log", KHTTPD_REC_MAX,
-					     8, 0, NULL);
-	return khttpd_log_cache ? 0 : -ENOMEM;
+	return 0;
 }
 
 void khttpd_log_exit(void)
@@ -367,5 +370,4 @@ void khttpd_log_exit(void)
 		r->slots = NULL;
 	}
 	khttpd_log_ready = false;
-	kmem_cache_destroy(khttpd_log_cache);
 }

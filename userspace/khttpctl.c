@@ -1205,6 +1205,13 @@ static int cmd_log(int argc, char **argv)
 		fflush(stdout);
 		if (!rl.count && !follow)
 			break;
+		/*
+		 * Following a light load: let records gather for 20 ms
+		 * rather than be woken for each one (a ring of 4096 holds
+		 * 20 ms of 200,000 answers a second on its CPU).
+		 */
+		if (follow && rl.count < 256)
+			usleep(20 * 1000);
 	}
 	free(cursors);
 	return 0;

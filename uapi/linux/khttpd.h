@@ -333,7 +333,7 @@ struct khttpd_status {
 	__u64 reserved[2];
 };
 
-#define KHTTPD_LOG_SLOTS	2048	/* records each CPU keeps */
+#define KHTTPD_LOG_SLOTS	4096	/* records each CPU keeps */
 #define KHTTPD_LOG_WAIT		(1U << 0)	/* sleep until a record comes */
 
 struct khttpd_read_log {
