@@ -19,6 +19,13 @@ static union {
 	char b[KHTTPD_REC_MAX];
 } u;
 
+static char *put(char *p, const char *s, __u16 *len)
+{
+	*len = strlen(s);
+	memcpy(p, s, *len);
+	return p + *len;
+}
+
 /* A record of the four strings, as the module lays it out. */
 static struct khttpd_log_record *rec(const char *m, const char *t,
 				     const char *ref, const char *ua)
@@ -38,18 +45,10 @@ static struct khttpd_log_record *rec(const char *m, const char *t,
 	r->bytes = 4321;
 	r->flags = KHTTPD_REC_FAST | KHTTPD_REC_KEEPALIVE;
 	p = r->data;
-	r->method_len = strlen(m);
-	memcpy(p, m, r->method_len);
-	p += r->method_len;
-	r->target_len = strlen(t);
-	memcpy(p, t, r->target_len);
-	p += r->target_len;
-	r->referer_len = strlen(ref);
-	memcpy(p, ref, r->referer_len);
-	p += r->referer_len;
-	r->user_agent_len = strlen(ua);
-	memcpy(p, ua, r->user_agent_len);
-	p += r->user_agent_len;
+	p = put(p, m, &r->method_len);
+	p = put(p, t, &r->target_len);
+	p = put(p, ref, &r->referer_len);
+	p = put(p, ua, &r->user_agent_len);
 	r->rec_len = (p - (char *)r + 7) & ~7;
 	return r;
 }
