@@ -246,7 +246,7 @@ static void khttpd_conn_log_cut(struct khttpd_conn *c)
 		struct khttpd_tx *t = &c->tx[(c->tx_head + i) % KHTTPD_TX_SLOTS];
 
 		left += t->len;
-		if (!t->t0)
+		if (!t->t0 && !t->log)
 			continue;
 		if (t->log) {
 			if (!now)
@@ -689,6 +689,13 @@ static bool khttpd_conn_answer_cb(void *ctx, const struct khttpd_request *req,
 
 	if (!khttpd_conn_answer(k->c, req, status))
 		return false;
+	/*
+	 * The next request did not begin before the latest read that brought
+	 * its bytes, as far as we can tell: not the first read of a
+	 * buffered request, which would count the wait for the rest of this
+	 * one as its own.
+	 */
+	k->c->rx_time = k->c->rx_last;
 	*k->answered = true;
 	return true;
 }
@@ -816,11 +823,13 @@ static int khttpd_conn_recv(struct khttpd_conn *c, bool *answered)
 		return ret;
 	if (c->rx_len) {
 		c->rx_len += ret;
+		c->rx_last = local_clock();
 		return ret;
 	}
 	/* the fast path saw these bytes first: they were read then */
 	if (!c->rx_peeked)
 		c->rx_time = local_clock();
+	c->rx_last = c->rx_time;
 	c->rx_peeked = false;
 	n = khttpd_conn_consume(c, io->scratch, ret, answered);
 	if (n < 0)
@@ -878,7 +887,7 @@ static void khttpd_conn_advance(struct khttpd_conn *c, size_t sent)
 			return;
 		}
 		sent -= t->len;
-		if (t->t0) {
+		if (t->t0 || t->log) {
 			if (!now)
 				now = local_clock();
 			khttpd_stat_service(now - t->t0);

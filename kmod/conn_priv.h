@@ -94,9 +94,11 @@ struct khttpd_conn {
 	unsigned int rx_len, rx_cap;
 	/*
 	 * When the first of those bytes was read: with @rx_len, or when the
-	 * fast path looked at bytes it left in the socket (@rx_peeked).
+	 * fast path looked at bytes it left in the socket (@rx_peeked); and
+	 * the last of them, which the requests after the first began in.
 	 */
 	u64 rx_time;
+	u64 rx_last;
 	bool rx_peeked;
 
 	/*

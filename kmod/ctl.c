@@ -44,13 +44,14 @@ struct khttpd_ctl_cmd {
 	unsigned int cmd;
 	size_t ksize;		/* the struct as this module knows it */
 	size_t minsize;		/* its first version */
-	bool mutating;		/* needs CAP_NET_ADMIN */
+	/* needs CAP_NET_ADMIN: it changes something, or reads clients' data */
+	bool privileged;
 	bool may_sleep;		/* not done inline under IO_URING_F_NONBLOCK */
 };
 
 static const struct khttpd_ctl_cmd khttpd_ctl_cmds[] = {
-#define C(cmd, type, ver0, mutating, may_sleep) \
-	{ cmd, sizeof(struct type), ver0, mutating, may_sleep }
+#define C(cmd, type, ver0, privileged, may_sleep) \
+	{ cmd, sizeof(struct type), ver0, privileged, may_sleep }
 	C(KHTTPD_CMD_VERSION, khttpd_version, KHTTPD_VERSION_SIZE_VER0,
 	  false, false),
 	C(KHTTPD_CMD_START, khttpd_start, KHTTPD_START_SIZE_VER0, true, true),
@@ -68,9 +69,9 @@ static const struct khttpd_ctl_cmd khttpd_ctl_cmds[] = {
 	C(KHTTPD_CMD_SET_MIME, khttpd_mime, KHTTPD_MIME_SIZE_VER0, true, true),
 	C(KHTTPD_CMD_GET_STATUS, khttpd_status, KHTTPD_STATUS_SIZE_VER0,
 	  false, true),
-	/* may wait for records (KHTTPD_LOG_WAIT) */
+	/* who asked for what: privileged; may wait for records */
 	C(KHTTPD_CMD_READ_LOG, khttpd_read_log, KHTTPD_READ_LOG_SIZE_VER0,
-	  false, true),
+	  true, true),
 #undef C
 };
 
@@ -174,7 +175,7 @@ static long khttpd_ctl_dispatch(unsigned int cmd, void __user *uarg, u32 ulen)
 
 	if (_IOC_TYPE(cmd) != KHTTPD_IOC_TYPE || !c)
 		return -ENOTTY;
-	if (c->mutating && !capable(CAP_NET_ADMIN))
+	if (c->privileged && !capable(CAP_NET_ADMIN))
 		return -EPERM;
 	if (c->ksize) {
 		if (get_user(usize, (u32 __user *)uarg))

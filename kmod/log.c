@@ -168,6 +168,8 @@ struct khttpd_log_record *khttpd_log_begin(const struct khttpd_request *req,
 			p = khttpd_log_str(p, req->query, req->query_len,
 					   got[1] - a - 1, &b, &r->flags);
 			b++;
+		} else if (req->query) {
+			r->flags |= KHTTPD_REC_CUT;	/* no room for "?..." */
 		}
 		r->target_len = a + b;
 	} else {
@@ -179,6 +181,8 @@ struct khttpd_log_record *khttpd_log_begin(const struct khttpd_request *req,
 	p = khttpd_log_str(p, req->user_agent, want[3], got[3],
 			   &r->user_agent_len, &r->flags);
 	r->rec_len = ALIGN(p - (char *)r, 8);
+	/* the padding goes to readers too: not what the heap had there */
+	memset(p, 0, (char *)r + r->rec_len - p);
 	return r;
 }
 
@@ -203,7 +207,9 @@ void khttpd_log_end(struct khttpd_log_record *r, u64 service_ns,
 	local_bh_disable();
 	ring = this_cpu_ptr(&khttpd_log_rings);
 	spin_lock(&ring->lock);
-	seq = ring->next++;
+	seq = ring->next;
+	/* read locklessly by waiting readers (khttpd_log_any()) */
+	WRITE_ONCE(ring->next, seq + 1);
 	/* the record this one overwrites: had a reader got it? */
 	lost = seq > KHTTPD_LOG_SLOTS && seq - KHTTPD_LOG_SLOTS >= ring->read;
 	r->seq = seq;
@@ -305,11 +311,14 @@ int khttpd_log_read(struct khttpd_read_log *rl)
 		ret = wait_event_interruptible_timeout(khttpd_log_wq,
 				khttpd_log_any(cur),
 				msecs_to_jiffies(rl->timeout_ms));
-		if (ret < 0)
+		if (ret < 0) {
+			ret = -EINTR;	/* not restarted: the timeout would be */
 			goto out_cur;
+		}
 		ret = 0;
 	}
-	if (!READ_ONCE(khttpd_log_ready))
+	/* pairs with smp_store_release() in khttpd_log_enable(): the slots */
+	if (!smp_load_acquire(&khttpd_log_ready))
 		goto out_copy;
 	kbuf = kvmalloc(min_t(u32, room, KHTTPD_LOG_CHUNK), GFP_KERNEL);
 	if (!kbuf) {

@@ -443,6 +443,11 @@ TEST_F(ctl, unprivileged_gets_eperm)
 			.size = sizeof(m), .count = 1,
 			.buf = (uintptr_t)"html\0text/html", .buf_len = 15,
 		};
+		struct khttpd_read_log rl = {
+			.size = sizeof(rl), .ncpus = 1024, .buf_len = 4096,
+		};
+		static __u64 cur[1024];
+		static char rec[4096];
 		struct khttpd_ctl c2;
 		int fd = open(KHTTPD_CTL_DEVICE, O_RDWR);
 
@@ -470,6 +475,11 @@ TEST_F(ctl, unprivileged_gets_eperm)
 			_exit(17);
 		if (khttpd_ctl_cmd(&c2, KHTTPD_CMD_SET_MIME, &m, sizeof(m)) != -EPERM)
 			_exit(18);
+		/* the access log holds clients' addresses and requests */
+		rl.cursors = (uintptr_t)cur;
+		rl.buf = (uintptr_t)rec;
+		if (khttpd_ctl_cmd(&c2, KHTTPD_CMD_READ_LOG, &rl, sizeof(rl)) != -EPERM)
+			_exit(19);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

@@ -18,7 +18,8 @@
  * the kernel does not know are zero (else -E2BIG), so structs can grow, up
  * to KHTTPD_ARG_MAX bytes (larger: -E2BIG).
  * Reserved fields and undefined flag bits must be zero (-EINVAL).  Commands
- * that change anything need CAP_NET_ADMIN (-EPERM).  A rejected command
+ * that change anything, and READ_LOG (clients' addresses and requests),
+ * need CAP_NET_ADMIN (-EPERM).  A rejected command
  * changes nothing.  Unknown commands: -ENOTTY.
  *
  * KHTTPD_CMD_VERSION (struct khttpd_version, out)
@@ -118,7 +119,8 @@
  *	was written.  Records overwritten before the caller got them are
  *	skipped and counted in @missed.  With KHTTPD_LOG_WAIT and nothing
  *	new on any CPU, sleep until there is, at most @timeout_ms (then
- *	@count 0), or until a signal (-EINTR).  Errors: -ERANGE with
+ *	@count 0), or until a signal (-EINTR).  A failed read moves no
+ *	cursor.  Errors: -ERANGE with
  *	@ncpus set to what it must be at least (the number of possible
  *	CPU ids), -EINVAL (a cursor past the newest record, @buf_len under
  *	KHTTPD_REC_MAX, reserved fields, unknown flags), -EFAULT, -ENOMEM.
