@@ -46,11 +46,11 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 
 export BUILD
 
-.PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
+.PHONY: all deps deps-serve module userspace selftests unittests fuzzers fuzz check run \
 	shell bench benchtools checkpatch clean check-debug tls \
 	install install-module install-user uninstall uninstall-module \
 	uninstall-user deb \
-	check-system check-system-smoke
+	check-system check-system-smoke site
 
 all: module userspace selftests unittests fuzzers tls
 
@@ -291,6 +291,40 @@ $(BUILD)/bench/khttpd-mark: bench/mark.c
 
 shell: all
 	scripts/vm --smp 2 -i -- /khttpd/scripts/shell.sh
+
+# The demo site is site/ with a picture and a video made here, never
+# committed: demo-media draws them, vpxenc encodes the video as WebM.
+SITE := $(BUILD)/site
+SITE_FILES := $(patsubst site/%,$(SITE)/%,$(wildcard site/*)) \
+	      $(SITE)/picture.png $(SITE)/clip.webm
+site: $(SITE_FILES)
+
+$(BUILD)/demo-media: scripts/demo-media.c | deps-serve
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+$(SITE)/%: site/%
+	@mkdir -p $(@D)
+	install -m 644 $< $@
+
+$(SITE)/picture.png: $(BUILD)/demo-media
+	@mkdir -p $(@D)
+	$(BUILD)/demo-media png $@.tmp
+	@chmod 644 $@.tmp && mv $@.tmp $@
+
+# VP8, 4 s at 25 fps, a keyframe a second: a few hundred KiB.  (The raw
+# frames go through a file, 11 MiB, so that a failure of either shows.)
+$(SITE)/clip.webm: $(BUILD)/demo-media
+	@mkdir -p $(@D)
+	$(BUILD)/demo-media y4m > $@.y4m
+	vpxenc --quiet --codec=vp8 --good --cpu-used=4 --end-usage=cbr \
+		--target-bitrate=600 --kf-max-dist=25 --threads=1 \
+		-o $@.tmp.webm $@.y4m
+	@rm $@.y4m
+	@chmod 644 $@.tmp.webm && mv $@.tmp.webm $@
+
+deps-serve:
+	@$(if $(NO_DEPS),true,scripts/deps.sh --serve)
 
 # The release, in one place: KHTTPD_RELEASE in kmod/ctl.h, the module's
 # MODULE_VERSION and what KHTTPD_CMD_VERSION reports.  debian/rules
