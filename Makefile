@@ -11,6 +11,8 @@
 #   make serve      serve ROOT= (default: the demo site, site/) from a guest
 #                   on http://127.0.0.1:8080/ and https://127.0.0.1:8443/
 #                   (SERVE_PORT=, SERVE_TLS_PORT=) until Ctrl-C
+#   make check-browser  headless Chromium against make serve's guest (make
+#                   check runs it too)
 #   make bench      khttpd vs uring-httpd vs nginx (QUICK=1: a short run)
 #   make install    module, programs, man pages, unit, config (DESTDIR=,
 #                   PREFIX=, default /usr/local); make uninstall undoes it
@@ -53,7 +55,7 @@ export BUILD
 	shell bench benchtools checkpatch clean check-debug tls \
 	install install-module install-user uninstall uninstall-module \
 	uninstall-user deb \
-	check-system check-system-smoke serve site netmod
+	check-system check-system-smoke serve site netmod check-browser
 
 all: module userspace selftests unittests fuzzers tls
 
@@ -315,6 +317,12 @@ netmod: $(NETMOD_ORDER)
 serve: module userspace tls $(FSMOD_ORDER) $(NETMOD_ORDER) site
 	@scripts/serve --port $(SERVE_PORT) --tls-port $(SERVE_TLS_PORT) \
 		$(if $(ROOT),--root "$(ROOT)")
+
+# The browser test alone: make serve's guest, on free ports, and Debian's
+# Chromium, headless, against it (selftests/browser/run.sh)
+check-browser: module userspace tls $(FSMOD_ORDER) $(NETMOD_ORDER) site
+	@scripts/deps.sh --browser
+	@selftests/browser/run.sh
 
 $(BUILD)/demo-media: scripts/demo-media.c | deps-serve
 	@mkdir -p $(@D)

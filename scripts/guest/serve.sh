@@ -101,13 +101,14 @@ echo "serve:   $http_url"
 echo "serve: Ctrl-C stops the guest"
 
 # What khttpd served, and through which interface: every 2 s when it
-# changed.  "eth0 in" is what came in over the virtio NIC, "lo in" over
-# loopback (packets).
+# changed.  The store stays empty (everything is the docroot's); "eth0
+# in" is what came in over the virtio NIC, "lo in" over loopback (packets).
 rx() { cat /sys/class/net/$1/statistics/rx_packets; }
 lo0=$(rx lo) eth0=$(rx eth0) last=
 while :; do
 	now="$(cat $sys/stats/requests) requests"
 	now="$now ($(cat $sys/stats/tls_established) TLS connections),"
+	now="$now $(cat $sys/stats/entries) stored entries,"
 	now="$now $(cat $sys/stats/docroot_hits) docroot hits,"
 	now="$now $(cat $sys/stats/bytes_sent) bytes sent;"
 	now="$now eth0 in $(($(rx eth0) - eth0)), lo in $(($(rx lo) - lo0))"
