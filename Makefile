@@ -233,7 +233,7 @@ fuzz: fuzzers
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$c || exit 1; \
 	done
 
-check: all benchtools
+check: all benchtools netmod site
 	@scripts/check.sh
 
 check-debug: all
