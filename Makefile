@@ -8,6 +8,11 @@
 #                   kernel built from linux-source-6.12 (cached in $(BUILD))
 #   make run        boot a guest, load khttpd, show it answering
 #   make shell      interactive guest shell with khttpd loaded
+#   make serve      serve ROOT= (default: the demo site, site/) from a guest
+#                   on http://127.0.0.1:8080/ and https://127.0.0.1:8443/
+#                   (SERVE_PORT=, SERVE_TLS_PORT=) until Ctrl-C
+#   make check-browser  headless Chromium against make serve's guest (make
+#                   check runs it too)
 #   make bench      khttpd vs uring-httpd vs nginx (QUICK=1: a short run)
 #   make install    module, programs, man pages, unit, config (DESTDIR=,
 #                   PREFIX=, default /usr/local); make uninstall undoes it
@@ -46,11 +51,11 @@ FUZZERS := $(patsubst selftests/unit/%.c,$(BUILD)/fuzz/%,\
 
 export BUILD
 
-.PHONY: all deps module userspace selftests unittests fuzzers fuzz check run \
+.PHONY: all deps deps-serve module userspace selftests unittests fuzzers fuzz check run \
 	shell bench benchtools checkpatch clean check-debug tls \
 	install install-module install-user uninstall uninstall-module \
 	uninstall-user deb \
-	check-system check-system-smoke
+	check-system check-system-smoke serve site netmod check-browser
 
 all: module userspace selftests unittests fuzzers tls
 
@@ -134,9 +139,14 @@ FSMOD_ORDER := $(BUILD)/fsmod/order
 # the x86 chacha20 and poly1305.  scripts/guest/load-tls.sh loads them.
 TLSMODS := tls aesni-intel chacha-x86_64 poly1305-x86_64 chacha20poly1305
 TLSMOD_ORDER := $(BUILD)/tlsmod/order
+# make serve: the guest's virtio NIC and disk (virtio-pci is built in, the
+# drivers are modules; virtio_net brings failover and net_failover).
+NETMODS := virtio_net virtio_blk
+NETMOD_ORDER := $(BUILD)/netmod/order
 $(FSMOD_ORDER): MODS := $(FSMODS)
 $(TLSMOD_ORDER): MODS := $(TLSMODS)
-$(FSMOD_ORDER) $(TLSMOD_ORDER): /lib/modules/$(KVER)/modules.dep
+$(NETMOD_ORDER): MODS := $(NETMODS)
+$(FSMOD_ORDER) $(TLSMOD_ORDER) $(NETMOD_ORDER): /lib/modules/$(KVER)/modules.dep
 	@rm -rf $(@D)
 	@mkdir -p $(@D)
 	@set -e; d=/lib/modules/$(KVER); : > $@.tmp; \
@@ -233,7 +243,7 @@ fuzz: fuzzers
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$c || exit 1; \
 	done
 
-check: all benchtools
+check: all benchtools netmod site
 	@scripts/check.sh
 
 check-debug: all
@@ -301,6 +311,55 @@ $(BUILD)/bench/khttpd-mark: bench/mark.c
 
 shell: all
 	scripts/vm --smp 2 -i -- /khttpd/scripts/shell.sh
+
+# make serve: a directory (ROOT=, default the demo site) served by khttpd
+# in a guest, for a browser on this machine, until Ctrl-C (scripts/serve).
+# The demo site is site/ with a picture and a video made here, never
+# committed: demo-media draws them, vpxenc encodes the video as WebM.
+SERVE_PORT ?= 8080
+SERVE_TLS_PORT ?= 8443
+SITE := $(BUILD)/site
+SITE_FILES := $(patsubst site/%,$(SITE)/%,$(wildcard site/*)) \
+	      $(SITE)/picture.png $(SITE)/clip.webm
+site: $(SITE_FILES)
+netmod: $(NETMOD_ORDER)
+
+serve: module userspace tls $(FSMOD_ORDER) $(NETMOD_ORDER) site
+	@scripts/serve --port $(SERVE_PORT) --tls-port $(SERVE_TLS_PORT) \
+		$(if $(ROOT),--root "$(ROOT)")
+
+# The browser test alone: make serve's guest, on free ports, and Debian's
+# Chromium, headless, against it (selftests/browser/run.sh)
+check-browser: module userspace tls $(FSMOD_ORDER) $(NETMOD_ORDER) site
+	@scripts/deps.sh --browser
+	@selftests/browser/run.sh
+
+$(BUILD)/demo-media: scripts/demo-media.c | deps-serve
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+$(SITE)/%: site/%
+	@mkdir -p $(@D)
+	install -m 644 $< $@
+
+$(SITE)/picture.png: $(BUILD)/demo-media
+	@mkdir -p $(@D)
+	$(BUILD)/demo-media png $@.tmp
+	@chmod 644 $@.tmp && mv $@.tmp $@
+
+# VP8, 4 s at 25 fps, a keyframe a second: a few hundred KiB.  (The raw
+# frames go through a file, 11 MiB, so that a failure of either shows.)
+$(SITE)/clip.webm: $(BUILD)/demo-media
+	@mkdir -p $(@D)
+	$(BUILD)/demo-media y4m > $@.y4m
+	vpxenc --quiet --codec=vp8 --good --cpu-used=4 --end-usage=cbr \
+		--target-bitrate=600 --kf-max-dist=25 --threads=1 \
+		-o $@.tmp.webm $@.y4m
+	@rm $@.y4m
+	@chmod 644 $@.tmp.webm && mv $@.tmp.webm $@
+
+deps-serve:
+	@$(if $(NO_DEPS),true,scripts/deps.sh --serve)
 
 # The release, in one place: KHTTPD_RELEASE in kmod/ctl.h, the module's
 # MODULE_VERSION and what KHTTPD_CMD_VERSION reports.  debian/rules

@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: host unit tests, checkpatch, the packaging, then the
-# selftests in a QEMU guest.  Counts every TAP result and ends with one line
-# "N passed, N failed, N skipped"; exits non-zero on any failure.  Anything
-# that does not report a result (a guest that panics, hangs or never boots)
-# counts as a failure, never as nothing.
+# `make check`: host unit tests, checkpatch, the packaging, the selftests
+# in a QEMU guest, then the browser test.  Counts every TAP result and ends
+# with one line "N passed, N failed, N skipped"; exits non-zero on any
+# failure.  Anything that does not report a result (a guest that panics,
+# hangs or never boots) counts as a failure, never as nothing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -138,6 +138,19 @@ if ! grep -q '^guest: [0-9]* passed' "$LOG/guest.tap"; then
 	result 1 "guest run completed (vm exit status $rc)"
 elif [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/guest.tap"; then
 	result $rc "guest run (vm exit status $rc)"
+fi
+
+echo "== the browser test: headless Chromium against make serve's guest"
+# (selftests/browser/run.sh; no Chromium is a SKIP, so install it)
+scripts/deps.sh --browser
+start=$SECONDS
+selftests/browser/run.sh > "$LOG/browser.tap" 2>&1
+rc=$?
+grep -E '^(not )?ok ' "$LOG/browser.tap"
+echo -n "browser ($((SECONDS - start))s): "
+tally "$LOG/browser.tap"
+if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/browser.tap"; then
+	result $rc "browser test exited with status $rc"
 fi
 
 echo

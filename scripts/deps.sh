@@ -39,6 +39,12 @@ case "${1:-}" in
 # make check-system: debootstrap builds the Debian guest image, mke2fs -d
 # its file systems without a loop mount, qemu-img its qcow2 and overlays.
 --system) PKGS+=(debootstrap qemu-utils e2fsprogs) ;;
+# make serve: mkfs.ext4 -d makes the disk image of the site, vpxenc the
+# demo site's video.  The browser test (selftests/browser/) adds Chromium,
+# and Node.js to drive it (a nodejs package from elsewhere, as a machine
+# image may have, counts: dpkg knows it by that name).
+--serve) PKGS+=(e2fsprogs vpx-tools) ;;
+--browser) PKGS+=(e2fsprogs vpx-tools chromium nodejs) ;;
 esac
 
 missing=()
