@@ -53,8 +53,9 @@ struct khttpd_tx {
 	/*
 	 * The last range of an answer: when its request's first byte was
 	 * read, else 0; and its access log record.  The clock is
-	 * local_clock(), the cheapest: both ends of a service time are read
-	 * on the worker's CPU (the fast path runs only there).
+	 * ktime_get_ns()'s, mostly as TCP read it last for the socket
+	 * (tcp_clock_cache): on the receive that woke the fast path, on the
+	 * push after our send; so the common case reads no clock of its own.
 	 */
 	u64 t0;
 	struct khttpd_log_record *log;

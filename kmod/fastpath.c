@@ -31,7 +31,6 @@
 #include <linux/lockdep.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
-#include <linux/sched/clock.h>
 #include <net/rps.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -203,9 +202,12 @@ bool khttpd_fast_answer(struct khttpd_conn *c, struct sock *sk)
 		f->busy = false;
 		return !len;	/* nothing at all to read: nothing to do */
 	}
-	/* bytes an earlier look left to the worker came first */
+	/*
+	 * Bytes an earlier look left to the worker came first; else these
+	 * came now, as TCP's receive that called us read its clock.
+	 */
 	if (!c->rx_peeked)
-		c->rx_time = local_clock();
+		c->rx_time = READ_ONCE(tcp_sk(sk)->tcp_clock_cache);
 	used = khttpd_fast_consume(c, sk, f, f->io.scratch, len, c->rx_time,
 				   &answered);
 	/* what is left was read now, as far as its service time goes */
