@@ -24,6 +24,17 @@ tally() {
 	echo "$p passed, $f failed, $s skipped"
 }
 
+# The TAP file $2 of a step that exited with status $3, counted under the
+# name $1.  A step that died before its last check printed no "not ok" for
+# the rest: its exit status is then one failure of its own.
+tap_step() {
+	echo -n "$1: "
+	tally "$2"
+	if [ "$3" -ne 0 ] && ! grep -q '^not ok ' "$2"; then
+		result "$3" "$1 exited with status $3"
+	fi
+}
+
 # A step that produces no TAP of its own: one result from its exit status.
 result() {
 	if [ "$1" -eq 0 ]; then
@@ -41,12 +52,7 @@ for t in "$BUILD"/unit/*; do
 	"$t" > "$LOG/${t##*/}.tap" 2>&1
 	rc=$?
 	grep -E '^(not )?ok ' "$LOG/${t##*/}.tap"
-	echo -n "${t##*/}: "
-	tally "$LOG/${t##*/}.tap"
-	# A binary that dies outside a test reports no "not ok" of its own.
-	if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/${t##*/}.tap"; then
-		result $rc "${t##*/} exited with status $rc"
-	fi
+	tap_step "${t##*/}" "$LOG/${t##*/}.tap" $rc
 done
 
 echo "== fuzzing the HTTP engine (1,000,000 inputs per target)"
@@ -72,11 +78,7 @@ echo "== man pages (groff warnings; every --help option and command documented)"
 scripts/man-check.sh > "$LOG/man.tap" 2>&1
 rc=$?
 grep -E '^not ok ' "$LOG/man.tap"
-echo -n "man-check: "
-tally "$LOG/man.tap"
-if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/man.tap"; then
-	result $rc "man-check exited with status $rc"
-fi
+tap_step man-check "$LOG/man.tap" $rc
 
 echo "== packaging: make deb, lintian, make install/uninstall, a DKMS build"
 scripts/deps.sh --pkg
@@ -84,12 +86,7 @@ start=$SECONDS
 scripts/pkg-check.sh > "$LOG/pkg.tap" 2>&1
 rc=$?
 grep -E '^(not )?ok |^# (W|E): ' "$LOG/pkg.tap"
-echo -n "pkg ($((SECONDS - start))s): "
-tally "$LOG/pkg.tap"
-# a script that dies before its last check reports no "not ok" for the rest
-if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/pkg.tap"; then
-	result $rc "pkg-check.sh exited with status $rc"
-fi
+tap_step "pkg-check.sh ($((SECONDS - start))s)" "$LOG/pkg.tap" $rc
 
 echo "== the bench's instruction counter (QEMU plugin bench/vcpu_insns.c)"
 # A loop pinned to vCPU 1, then to vCPU 0: each interval's user-space
@@ -147,11 +144,7 @@ start=$SECONDS
 selftests/browser/run.sh > "$LOG/browser.tap" 2>&1
 rc=$?
 grep -E '^(not )?ok ' "$LOG/browser.tap"
-echo -n "browser ($((SECONDS - start))s): "
-tally "$LOG/browser.tap"
-if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$LOG/browser.tap"; then
-	result $rc "browser test exited with status $rc"
-fi
+tap_step "browser test ($((SECONDS - start))s)" "$LOG/browser.tap" $rc
 
 echo
 echo "$pass passed, $fail failed, $skip skipped"
