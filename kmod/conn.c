@@ -477,11 +477,13 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 	bool partial = a->status == 206 || a->status == 416;
 	struct khttpd_tx *t;
 	size_t n, f = 0;
+	bool logging = io->cfg->access_log;
 	u8 log_flags = 0;
 	bool copy;
 	char *p;
 
-	if (io->cfg->access_log)
+	/* (before @e's reference may go with the copy of its bytes) */
+	if (logging)
 		log_flags = (io != &c->worker->io ? KHTTPD_REC_FAST : 0) |
 			    (khttpd_entry_file(e) ? KHTTPD_REC_DOCROOT : 0) |
 			    (c->tls ? KHTTPD_REC_TLS : 0) |
@@ -520,7 +522,7 @@ bool khttpd_conn_queue_answer(struct khttpd_conn *c, struct khttpd_io *io,
 	/* the answer's last range: its end is the answer's */
 	t = &c->tx[(c->tx_head + c->tx_count - 1) % KHTTPD_TX_SLOTS];
 	t->t0 = t0;
-	if (io->cfg->access_log)
+	if (logging)
 		t->log = khttpd_log_begin(req, parse_status, c->sock->sk,
 					  a->status, log_flags, n + len,
 					  io->gfp);
